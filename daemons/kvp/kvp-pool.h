@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * KVP pool store: /var/lib/hyperv/.kvp_pool_<n>, byte-compatible with the
+ * upstream daemon and with the tools that read and write these files
+ * directly (cloud-init, WALinuxAgent, azure-init): a headerless array of
+ * 2560-byte records (struct hv_kvp_record), NUL-terminated UTF-8, zero
+ * padded, file length = 2560 x N.
+ *
+ * - Locks: every access takes flock(LOCK_EX) and an exclusive whole-file
+ *   POSIX (OFD) lock, so neither kind of foreign writer can interleave.
+ * - In-memory index: GET/ENUMERATE are O(1) and do not re-read the file;
+ *   external changes are noticed cheaply and trigger a reload.
+ * - Durability: a SET/DELETE that returned 0 survives kill -9 and power
+ *   loss; a crash at any point never leaves a truncated or mixed record.
+ *   Cost: about one fdatasync per change whatever the pool size.
+ */
+#ifndef HV_KVP_POOL_H
+#define HV_KVP_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <hyperv/kvp.h>
+
+struct kvp_pool;
+
+/* Largest key/value in bytes excluding the NUL. */
+#define KVP_POOL_MAX_KEY (HV_KVP_MAX_KEY_SIZE - 1)
+#define KVP_POOL_MAX_VALUE (HV_KVP_MAX_VALUE_SIZE - 1)
+
+/*
+ * File operations the store performs, so tests can inject crashes and
+ * faults between any two syscalls. NULL members mean the libc call.
+ */
+struct kvp_pool_io {
+	ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t off, void *userdata);
+	int (*fdatasync)(int fd, void *userdata);
+	int (*ftruncate)(int fd, off_t len, void *userdata);
+	int (*fsync)(int fd, void *userdata);
+	void *userdata;
+};
+
+struct kvp_pool_options {
+	bool durable;			/* fdatasync before a change returns (default true) */
+	const struct kvp_pool_io *io;	/* NULL: libc */
+	bool read_only;			/* CLI list/get: never create or write */
+};
+
+/* Open (creating dir 0755 / file 0644 if needed) and recover from any interrupted write. */
+int kvp_pool_open(const char *dir, unsigned pool, const struct kvp_pool_options *opts,
+		  struct kvp_pool **ret);
+struct kvp_pool *kvp_pool_free(struct kvp_pool *p);
+
+/* Values are copied into ret_value (size bytes, NUL-terminated); -ENOENT when absent. */
+int kvp_pool_get(struct kvp_pool *p, const char *key, char *ret_value, size_t size);
+/* Insert or overwrite; durable when it returns 0. -E2BIG for oversized key/value, -EINVAL for an empty key. */
+int kvp_pool_set(struct kvp_pool *p, const char *key, const char *value);
+/* -ENOENT when absent. */
+int kvp_pool_delete(struct kvp_pool *p, const char *key);
+/* The index-th record in file order; -ENOENT past the end. */
+int kvp_pool_enumerate(struct kvp_pool *p, uint32_t index, char *ret_key, size_t key_size,
+		       char *ret_value, size_t value_size);
+/* Number of records (after noticing external changes). */
+int kvp_pool_count(struct kvp_pool *p, size_t *ret);
+
+/* Path of the pool file, e.g. for messages. */
+const char *kvp_pool_path(const struct kvp_pool *p);
+
+#endif /* HV_KVP_POOL_H */
