@@ -216,13 +216,35 @@ def check(root, unitdir, rulesdir, statedir):
 
     # systemd-analyze verify: exit status and every line it prints.
     if present:
-        r = subprocess.run(["systemd-analyze", "verify", "--man=no", f"--root={root}"]
-                           + [os.path.join(udir, x) for x in present],
+        out = verify(root, udir, present)
+        if out:
+            err(out)
+    return errors
+
+
+def verify(root, udir, units):
+    """Run systemd-analyze verify on a copy of root that also holds this
+    machine's own units (sysinit.target and the like), so the ExecStart=
+    programs are checked in the staged tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "root")
+        shutil.copytree(root, copy, symlinks=True)
+        dst = os.path.join(copy, "usr/lib/systemd/system")
+        os.makedirs(dst, exist_ok=True)
+        for src in ("/lib/systemd/system", "/usr/lib/systemd/system"):
+            if not os.path.isdir(src):
+                continue
+            for name in os.listdir(src):
+                s, d = os.path.join(src, name), os.path.join(dst, name)
+                if os.path.isfile(s) and not os.path.lexists(d):
+                    shutil.copyfile(s, d)
+        r = subprocess.run(["systemd-analyze", "verify", "--man=no", f"--root={copy}"]
+                           + [copy + udir[len(root):] + "/" + u for u in units],
                            capture_output=True, text=True)
         out = (r.stdout + r.stderr).strip()
         if r.returncode != 0 or out:
-            err(f"systemd-analyze verify (exit {r.returncode}):\n{out}")
-    return errors
+            return f"systemd-analyze verify (exit {r.returncode}):\n{out}"
+    return None
 
 
 MUTATIONS = [
@@ -246,6 +268,8 @@ MUTATIONS = [
      lambda s: s.replace("IgnoreOnIsolate=yes", "IgnoreOnIsolate=no")),
     ("bound to a device udev does not tag", "hv-kvp-daemon.service",
      lambda s: s.replace("dev-vmbus-hv_kvp.device", "dev-vmbus-hv_kvp0.device")),
+    ("misspelt key", "hv-fcopy-daemon.service",
+     lambda s: s.replace("IgnoreOnIsolate=yes", "IgnoreOnIsolate=yes\nIgnoreOnIsolation=yes")),
     ("unknown section", "hv-fcopy-daemon.service",
      lambda s: s + "\n[Servce]\nNice=1\n"),
 ]
