@@ -60,10 +60,10 @@ def from_deb(deb):
         parts = line.split(None, 5)
         mode, name = parts[0], parts[5]
         name = name[1:] if name.startswith(".") else name
+        if name.startswith(("/usr/share/doc/", "/usr/share/lintian/")):
+            continue
         if mode.startswith("d"):
             dirs.add(name.rstrip("/") or "/")
-            continue
-        if name.startswith(("/usr/share/doc/", "/usr/share/lintian/")):
             continue
         if mode.startswith("l"):
             name, link = name.split(" -> ")
