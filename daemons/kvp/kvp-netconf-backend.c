@@ -13,11 +13,13 @@
  *   if another file that could match the link sorts before it, ours moves
  *   to NN-1 of that file's NN; if that is impossible (the other is 00-*),
  *   -EEXIST and nothing is written: we never edit the admin's files there.
- *   Our files of another priority are removed.
+ *   Files masked (empty, /dev/null) or overridden by a file of the same
+ *   name in a directory of higher precedence do not count. Our files of
+ *   another priority are removed.
  * - ifupdown: ifupdown merges every stanza of an interface, so stale
  *   "iface <if> ..." stanzas in /etc/network/interfaces and the files of
- *   interfaces.d are commented out in place with the prefix "#hyperv-tools# " (remove
- *   it to restore); "auto"/"allow-" lines stay. If the main file does not
+ *   interfaces.d are commented out in place with the prefix
+ *   "#hyperv-tools# " (remove it to restore); "auto"/"allow-" lines stay. If the main file does not
  *   include our file, a "source" line for it is appended. ifdown runs with
  *   the old files, ifup with the new ones.
  * - hook: upstream's files in the state directory are replaced each time.
@@ -233,13 +235,14 @@ static int write_text(const char *path, const char *text, mode_t mode)
 	return write_file_atomic(path, text, strlen(text), mode);
 }
 
-static int run_program(const struct kvp_netconf_options *opts, char *const argv[])
+static int run_program(const struct kvp_netconf_options *opts, char *const argv[],
+		       uint64_t timeout_usec)
 {
 	const struct kvp_netconf_ops *ops = ops_of(opts);
 
 	if (!ops->run)
 		return -EOPNOTSUPP;
-	return ops->run(opts->ops_userdata, argv, timeout_of(opts));
+	return ops->run(opts->ops_userdata, argv, timeout_usec);
 }
 
 /* ---- NetworkManager ---- */
@@ -292,7 +295,8 @@ static bool networkd_file_matches(const char *path, const struct kvp_netconf *nc
 	char *save = NULL;
 	bool in_match = false, seen_match = false, matches = true;
 
-	if (read_full_file(path, CONFIG_MAX, &text, NULL) < 0)
+	/* Unreadable, or empty (masked with /dev/null): not in use. */
+	if (read_full_file(path, CONFIG_MAX, &text, NULL) < 0 || !text[0])
 		return false;
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *line = strstrip(l), *eq, *value, *word, *wsave = NULL;
@@ -346,6 +350,24 @@ static bool is_our_networkd_file(const char *name, const char *ifname)
 	return strncmp(p, ifname, n) == 0 && streq(p + n, ".network");
 }
 
+/* networkd's search path, highest precedence first. */
+static const char *const networkd_dirs[] = { "/etc/systemd/network", "/run/systemd/network",
+					     "/usr/local/lib/systemd/network",
+					     "/usr/lib/systemd/network", "/lib/systemd/network" };
+
+/* A file of the same name in a directory of higher precedence replaces this one. */
+static bool networkd_overridden(const char *root, size_t dir_idx, const char *name)
+{
+	for (size_t j = 0; j < dir_idx; j++) {
+		_cleanup_free_ char *p = NULL;
+
+		if (asprintf(&p, "%s%s/%s", root, networkd_dirs[j], name) >= 0 &&
+		    access(p, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * The lowest-sorting .network file (not ours) that could match and sorts
  * before candidate, into ret (or "" when there is none).
@@ -353,17 +375,13 @@ static bool is_our_networkd_file(const char *name, const char *ifname)
 static int networkd_first_conflict(const char *root, const struct kvp_netconf *nc,
 				   const char *candidate, char *ret, size_t size)
 {
-	static const char *const dirs[] = { "/etc/systemd/network", "/run/systemd/network",
-					    "/usr/local/lib/systemd/network",
-					    "/usr/lib/systemd/network", "/lib/systemd/network" };
-
 	ret[0] = '\0';
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(networkd_dirs); i++) {
 		_cleanup_free_ char *dir = NULL;
 		_cleanup_closedir_ DIR *d = NULL;
 		struct dirent *de;
 
-		if (asprintf(&dir, "%s%s", root, dirs[i]) < 0)
+		if (asprintf(&dir, "%s%s", root, networkd_dirs[i]) < 0)
 			return -ENOMEM;
 		d = opendir(dir);
 		if (!d)
@@ -379,6 +397,8 @@ static int networkd_first_conflict(const char *root, const struct kvp_netconf *n
 			if (strcmp(de->d_name, candidate) >= 0)
 				continue;
 			if (ret[0] && strcmp(de->d_name, ret) >= 0)
+				continue;
+			if (networkd_overridden(root, i, de->d_name))
 				continue;
 			if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
 				return -ENOMEM;
@@ -700,8 +720,11 @@ static int write_ifupdown(const struct kvp_netconf_options *opts, const struct k
 	if (opts->apply) {
 		char *argv[] = { ifdown, "--", (char *)nc->ifname, NULL };
 
-		/* With the old files, so the old addresses go away; may fail if it was down. */
-		(void)run_program(opts, argv);
+		/*
+		 * With the old files, so the old addresses go away; may fail if it
+		 * was down. A quarter of the budget: ifdown + ifup share the driver's 30 s.
+		 */
+		(void)run_program(opts, argv, timeout_of(opts) / 4);
 	}
 
 	r = write_text(path, text, 0644);
@@ -713,14 +736,14 @@ static int write_ifupdown(const struct kvp_netconf_options *opts, const struct k
 			char *argv[] = { ifup, "--", (char *)nc->ifname, NULL };
 
 			/* Bring it back the way it was. */
-			(void)run_program(opts, argv);
+			(void)run_program(opts, argv, timeout_of(opts));
 		}
 		goto out;
 	}
 	if (opts->apply) {
 		char *argv[] = { ifup, "--", (char *)nc->ifname, NULL };
 
-		r = run_program(opts, argv);
+		r = run_program(opts, argv, timeout_of(opts));
 		if (r > 0) {
 			log_debug("netconf: ifup %s exited with status %d", nc->ifname, r);
 			r = -EIO;
@@ -766,7 +789,7 @@ static int write_hook(const struct kvp_netconf_options *opts, struct kvp_netconf
 	{
 		char *argv[] = { (char *)opts->hook, ifcfg_path, nm_path, NULL };
 
-		r = run_program(opts, argv);
+		r = run_program(opts, argv, timeout_of(opts));
 	}
 	if (r < 0)
 		return log_debug_errno(r, "netconf: hook %s did not complete", opts->hook);

@@ -307,6 +307,9 @@ int kvp_netconf_spawn(char *const argv[], uint64_t timeout_usec)
 
 	if (!argv || !argv[0] || argv[0][0] != '/')
 		return -EINVAL;
+	/* posix_spawn may report a missing program only as exit status 127. */
+	if (access(argv[0], X_OK) < 0)
+		return log_debug_errno(-errno, "netconf: cannot run %s", argv[0]);
 	out = malloc(OUTPUT_MAX + 1);
 	if (!out)
 		return -ENOMEM;

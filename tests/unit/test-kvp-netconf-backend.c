@@ -342,6 +342,11 @@ START_TEST(kvp_netconf_backend__networkd_sorts_before_matching_files)
 	put("/etc/systemd/network/03-not-eth0.network", "[Match]\nName=!eth0\n");
 	/* Matches but sorts after ours anyway. */
 	put("/usr/lib/systemd/network/99-default.network", "[Network]\nDHCP=yes\n");
+	/* Would match everything, but masked in /etc, or replaced by a non-matching /etc copy. */
+	put("/usr/lib/systemd/network/00-masked.network", "[Network]\nDHCP=yes\n");
+	put("/etc/systemd/network/00-masked.network", "");
+	put("/usr/lib/systemd/network/00-replaced.network", "[Network]\nDHCP=yes\n");
+	put("/etc/systemd/network/00-replaced.network", "[Match]\nName=lo\n");
 
 	ck_assert_int_eq(kvp_netconf_write_backend(&opts, &nc, KVP_NETCONF_NETWORKD), 0);
 	ck_assert(exists("/etc/systemd/network/04-hyperv-eth0.network"));

@@ -165,6 +165,7 @@ START_TEST(kvp_netconf_ops__hook_end_to_end)
 	/* A failing hook fails the request. */
 	free(hook);
 	hook = script("hv_set_ifconfig", "echo 'ifup: no such device' >&2\nexit 1\n");
+	opts.hook = hook;
 	ck_assert_int_eq(kvp_netconf_apply(&opts, "eth0", ip), -EIO);
 	free(hook);
 	free(ip);
