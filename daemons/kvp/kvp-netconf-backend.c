@@ -321,12 +321,14 @@ static bool networkd_file_matches(const char *path, const struct kvp_netconf *nc
 		if (!*value)
 			continue;
 		if (streq(line, "Name")) {
-			for (word = strtok_r(value, " \t", &wsave); word; word = strtok_r(NULL, " \t", &wsave))
+			for (word = strtok_r(value, " \t", &wsave); word;
+			     word = strtok_r(NULL, " \t", &wsave))
 				any |= fnmatch(word, nc->ifname, 0) == 0;
 		} else if (streq(line, "MACAddress") || streq(line, "PermanentMACAddress")) {
 			if (!nc->mac[0])
 				continue;
-			for (word = strtok_r(value, " \t", &wsave); word; word = strtok_r(NULL, " \t", &wsave))
+			for (word = strtok_r(value, " \t", &wsave); word;
+			     word = strtok_r(NULL, " \t", &wsave))
 				any |= strcasecmp(word, nc->mac) == 0;
 		} else {
 			continue;
@@ -426,8 +428,8 @@ static int networkd_pick_name(const char *root, const struct kvp_netconf *nc, ch
 			return 0;
 		if (!isdigit((unsigned char)conflict[0]) || !isdigit((unsigned char)conflict[1]) ||
 		    (conflict[0] == '0' && conflict[1] == '0'))
-			return log_debug_errno(-EEXIST, "netconf: %s would override our configuration",
-					       conflict);
+			return log_debug_errno(
+				-EEXIST, "netconf: %s would override our configuration", conflict);
 		prio = (conflict[0] - '0') * 10 + (conflict[1] - '0') - 1;
 	}
 }
@@ -485,7 +487,7 @@ static int write_networkd(const struct kvp_netconf_options *opts, const struct k
 
 struct ifupdown_edit {
 	char *path;
-	char *text;	/* new contents */
+	char *text; /* new contents */
 };
 
 static bool stanza_start(const char *word)

@@ -81,7 +81,8 @@ static int call(sd_bus *bus, const char *dest, const char *path, const char *ifa
 	}
 	r = sd_bus_call(bus, m, 25 * USEC_PER_SEC, &error, ret_reply);
 	if (r < 0)
-		log_debug("netconf: %s.%s: %s", iface, member, error.message ? error.message : "failed");
+		log_debug("netconf: %s.%s: %s", iface, member,
+			  error.message ? error.message : "failed");
 	return r < 0 ? r : 0;
 }
 
@@ -359,7 +360,8 @@ int kvp_netconf_spawn(char *const argv[], uint64_t timeout_usec)
 		r = wait_deadline(pid, deadline, &status);
 		if (r == -ETIME) {
 			(void)kill(-pid, SIGTERM);
-			if (wait_deadline(pid, now_usec(CLOCK_MONOTONIC) + USEC_PER_SEC, &status) < 0) {
+			if (wait_deadline(pid, now_usec(CLOCK_MONOTONIC) + USEC_PER_SEC, &status) <
+			    0) {
 				(void)kill(-pid, SIGKILL);
 				(void)waitpid(pid, &status, 0);
 			}

@@ -25,7 +25,8 @@
 #include "kvp-netconf.h"
 #include "util.h"
 
-#define HEADER_COMMENT "# Written by hv_kvp_daemon for Hyper-V IP injection; replaced by the next one.\n"
+#define HEADER_COMMENT \
+	"# Written by hv_kvp_daemon for Hyper-V IP injection; replaced by the next one.\n"
 #define EXTRA_GATEWAY_METRIC 1024
 
 static const int families[] = { AF_INET, AF_INET6 };
@@ -84,26 +85,32 @@ static void nm_ip_section(FILE *f, const struct kvp_netconf *nc, int family)
 	bool first_gw = true;
 
 	fprintf(f, "\n[%s]\n", family == AF_INET ? "ipv4" : "ipv6");
-	fprintf(f, "method=%s\n", m == KVP_NETCONF_METHOD_STATIC ? "manual" :
-				  m == KVP_NETCONF_METHOD_AUTO	 ? "auto" : "disabled");
+	fprintf(f, "method=%s\n",
+		m == KVP_NETCONF_METHOD_STATIC ? "manual" :
+		m == KVP_NETCONF_METHOD_AUTO   ? "auto" :
+						 "disabled");
 	if (kvp_netconf_in_effect(nc, KVP_NETCONF_ADDRESS, family))
 		for (size_t i = 0; i < nc->n_addrs; i++)
 			if (nc->addrs[i].family == family)
 				fprintf(f, "address%u=%s/%u\n", ++idx,
-					kvp_netconf_addr_str(&nc->addrs[i], a), nc->addrs[i].prefixlen);
+					kvp_netconf_addr_str(&nc->addrs[i], a),
+					nc->addrs[i].prefixlen);
 	if (kvp_netconf_in_effect(nc, KVP_NETCONF_GATEWAY, family)) {
 		idx = 0;
 		for (size_t i = 0; i < nc->n_gateways; i++) {
 			if (nc->gateways[i].family != family)
 				continue;
 			if (first_gw) {
-				fprintf(f, "gateway=%s\n", kvp_netconf_addr_str(&nc->gateways[i], a));
+				fprintf(f, "gateway=%s\n",
+					kvp_netconf_addr_str(&nc->gateways[i], a));
 				first_gw = false;
 				continue;
 			}
 			idx++;
-			fprintf(f, "route%u=%s,%s,%u\n", idx, family == AF_INET ? "0.0.0.0/0" : "::/0",
-				kvp_netconf_addr_str(&nc->gateways[i], a), EXTRA_GATEWAY_METRIC + idx);
+			fprintf(f, "route%u=%s,%s,%u\n", idx,
+				family == AF_INET ? "0.0.0.0/0" : "::/0",
+				kvp_netconf_addr_str(&nc->gateways[i], a),
+				EXTRA_GATEWAY_METRIC + idx);
 		}
 	}
 	if (kvp_netconf_in_effect(nc, KVP_NETCONF_DNS, family) &&
@@ -172,12 +179,13 @@ int kvp_netconf_render_networkd(const struct kvp_netconf *nc, char **ret)
 			continue;
 		for (size_t i = 0; i < nc->n_addrs; i++)
 			if (nc->addrs[i].family == family)
-				fprintf(f, "Address=%s/%u\n", kvp_netconf_addr_str(&nc->addrs[i], a),
+				fprintf(f, "Address=%s/%u\n",
+					kvp_netconf_addr_str(&nc->addrs[i], a),
 					nc->addrs[i].prefixlen);
 	}
 	for (size_t fi = 0; fi < ELEMENTSOF(families); fi++) {
-		const struct kvp_netconf_addr *gw = first_of(nc->gateways, nc->n_gateways,
-							     families[fi]);
+		const struct kvp_netconf_addr *gw =
+			first_of(nc->gateways, nc->n_gateways, families[fi]);
 
 		if (gw && kvp_netconf_in_effect(nc, KVP_NETCONF_GATEWAY, families[fi]))
 			fprintf(f, "Gateway=%s\n", kvp_netconf_addr_str(gw, a));
@@ -187,7 +195,8 @@ int kvp_netconf_render_networkd(const struct kvp_netconf *nc, char **ret)
 	dns6 = kvp_netconf_in_effect(nc, KVP_NETCONF_DNS, AF_INET6) &&
 	       count_family(nc->dns, nc->n_dns, AF_INET6) > 0;
 	for (size_t i = 0; i < nc->n_dns; i++)
-		if ((nc->dns[i].family == AF_INET && dns4) || (nc->dns[i].family == AF_INET6 && dns6))
+		if ((nc->dns[i].family == AF_INET && dns4) ||
+		    (nc->dns[i].family == AF_INET6 && dns6))
 			fprintf(f, "DNS=%s\n", kvp_netconf_addr_str(&nc->dns[i], a));
 
 	for (size_t fi = 0; fi < ELEMENTSOF(families); fi++) {
@@ -202,7 +211,8 @@ int kvp_netconf_render_networkd(const struct kvp_netconf *nc, char **ret)
 				continue;
 			idx++;
 			fprintf(f, "\n[Route]\nGateway=%s\nMetric=%u\n",
-				kvp_netconf_addr_str(&nc->gateways[i], a), EXTRA_GATEWAY_METRIC + idx);
+				kvp_netconf_addr_str(&nc->gateways[i], a),
+				EXTRA_GATEWAY_METRIC + idx);
 		}
 	}
 	if (nc->dhcp4 && dns4)
@@ -242,7 +252,8 @@ static void ifupdown_family(FILE *f, const struct kvp_netconf *nc, int family)
 		if (family == AF_INET6 && (!kvp_netconf_in_effect(nc, KVP_NETCONF_DNS, family) ||
 					   count_family(nc->dns, nc->n_dns, family) == 0))
 			return;
-		fprintf(f, "\niface %s %s %s\n", nc->ifname, fam, family == AF_INET ? "dhcp" : "auto");
+		fprintf(f, "\niface %s %s %s\n", nc->ifname, fam,
+			family == AF_INET ? "dhcp" : "auto");
 		ifupdown_dns(f, nc, family);
 		return;
 	}
@@ -261,8 +272,8 @@ static void ifupdown_family(FILE *f, const struct kvp_netconf *nc, int family)
 			fprintf(f, "\tnetmask %u\n", ad->prefixlen);
 		}
 		if (first) {
-			const struct kvp_netconf_addr *gw = first_of(nc->gateways, nc->n_gateways,
-								     family);
+			const struct kvp_netconf_addr *gw =
+				first_of(nc->gateways, nc->n_gateways, family);
 
 			if (gw)
 				fprintf(f, "\tgateway %s\n", kvp_netconf_addr_str(gw, a));

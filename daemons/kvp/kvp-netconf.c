@@ -17,10 +17,8 @@
 #include "util.h"
 
 static const char *const backend_names[_KVP_NETCONF_BACKEND_MAX] = {
-	[KVP_NETCONF_AUTO] = "auto",
-	[KVP_NETCONF_NETWORKMANAGER] = "networkmanager",
-	[KVP_NETCONF_NETWORKD] = "networkd",
-	[KVP_NETCONF_IFUPDOWN] = "ifupdown",
+	[KVP_NETCONF_AUTO] = "auto",	     [KVP_NETCONF_NETWORKMANAGER] = "networkmanager",
+	[KVP_NETCONF_NETWORKD] = "networkd", [KVP_NETCONF_IFUPDOWN] = "ifupdown",
 	[KVP_NETCONF_HOOK] = "hook",
 };
 
@@ -74,7 +72,7 @@ bool kvp_netconf_ifname_valid(const char *ifname)
 
 /* ---- parsing ---- */
 
-#define ITEM_MAX 64	/* longer than any address, mask or prefix */
+#define ITEM_MAX 64 /* longer than any address, mask or prefix */
 
 /*
  * Iterate over the ';'-separated items of s: copies the next item, with
@@ -219,8 +217,7 @@ static int parse_subnet(const char *s, int family, unsigned *ret)
 	return 0;
 }
 
-static int parse_addr_list(const char *s, struct kvp_netconf_addr *list, size_t max,
-			   size_t *ret_n)
+static int parse_addr_list(const char *s, struct kvp_netconf_addr *list, size_t max, size_t *ret_n)
 {
 	char item[ITEM_MAX];
 	size_t n = 0;
@@ -301,11 +298,11 @@ enum kvp_netconf_method kvp_netconf_method(const struct kvp_netconf *nc, int fam
 	if (family == AF_INET) {
 		if (nc->dhcp4)
 			return KVP_NETCONF_METHOD_AUTO;
-		return has_family(nc->addrs, nc->n_addrs, AF_INET) ? KVP_NETCONF_METHOD_STATIC
-								   : KVP_NETCONF_METHOD_DISABLED;
+		return has_family(nc->addrs, nc->n_addrs, AF_INET) ? KVP_NETCONF_METHOD_STATIC :
+								     KVP_NETCONF_METHOD_DISABLED;
 	}
-	return has_family(nc->addrs, nc->n_addrs, AF_INET6) ? KVP_NETCONF_METHOD_STATIC
-							    : KVP_NETCONF_METHOD_AUTO;
+	return has_family(nc->addrs, nc->n_addrs, AF_INET6) ? KVP_NETCONF_METHOD_STATIC :
+							      KVP_NETCONF_METHOD_AUTO;
 }
 
 bool kvp_netconf_in_effect(const struct kvp_netconf *nc, enum kvp_netconf_kind kind, int family)
@@ -319,8 +316,9 @@ bool kvp_netconf_in_effect(const struct kvp_netconf *nc, enum kvp_netconf_kind k
 
 const char *kvp_netconf_addr_str(const struct kvp_netconf_addr *a, char *buf)
 {
-	if (!inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->in : (const void *)&a->in6,
-		       buf, INET6_ADDRSTRLEN))
+	if (!inet_ntop(a->family,
+		       a->family == AF_INET ? (const void *)&a->in : (const void *)&a->in6, buf,
+		       INET6_ADDRSTRLEN))
 		strcpy(buf, "?");
 	return buf;
 }
@@ -400,8 +398,8 @@ int kvp_netconf_apply(const struct kvp_netconf_options *opts, const char *ifname
 
 	r = kvp_netconf_detect(opts, nc, &backend);
 	if (r < 0)
-		return log_debug_errno(r, "netconf: %s: nothing manages it and no hook is installed",
-				       ifname);
+		return log_debug_errno(
+			r, "netconf: %s: nothing manages it and no hook is installed", ifname);
 	log_debug("netconf: %s: configuring through %s", ifname,
 		  kvp_netconf_backend_to_string(backend));
 	return kvp_netconf_write_backend(opts, nc, backend);
