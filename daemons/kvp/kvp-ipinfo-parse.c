@@ -83,17 +83,18 @@ int kvp_ipinfo_parse_resolv_conf(const char *text, size_t len, char ***ret)
 
 	if (!copy)
 		return -ENOMEM;
-	/* resolv.conf(5): keyword at the start of the line; '#'/';' comments. */
+	/*
+	 * resolv.conf(5): the keyword starts the line and is followed by a
+	 * blank (glibc ignores an indented "nameserver"); '#'/';' comments.
+	 */
 	while ((line = next_line(&cursor))) {
 		char addr[INET6_ADDRSTRLEN];
-		char *save = NULL, *kw, *val;
+		char *save = NULL, *val;
+		const char *rest = startswith(line, "nameserver");
 
-		if (line[0] == '#' || line[0] == ';')
+		if (!rest || (*rest != ' ' && *rest != '\t'))
 			continue;
-		kw = strtok_r(line, " \t\r", &save);
-		if (!kw || !streq(kw, "nameserver"))
-			continue;
-		val = strtok_r(NULL, " \t\r", &save);
+		val = strtok_r(line + (rest - line), " \t\r", &save);
 		if (!val || canonical_address(val, addr, sizeof(addr)) < 0)
 			continue;
 		if (strv_contains(l, addr))
