@@ -176,7 +176,13 @@ static int resync(struct kvp_ipinfo *ii)
 	return 0;
 }
 
-/* Apply whatever notifications are queued; never blocks. */
+/*
+ * Apply whatever notifications are queued; never blocks. Notifications are
+ * queued on our socket before the change's netlink request returns, so a
+ * query sees every change made before it, with one kernel exception: a new
+ * IPv6 address is announced from the DAD work a moment after its request
+ * returned (until then a dump would show it, tentative unless NODAD).
+ */
 static int drain(struct kvp_ipinfo *ii)
 {
 	int r = nl_cache_mngr_data_ready(ii->mngr);
