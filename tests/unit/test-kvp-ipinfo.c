@@ -136,6 +136,7 @@ static int add_veth(const char *name, const char *peer_name, const char *mac)
 	rtnl_link_set_addr(link, a);
 	nl_addr_put(a);
 	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(peer); /* get_peer took a reference */
 	rtnl_link_veth_release(link);
 	if (r < 0)
 		return r;
@@ -712,7 +713,7 @@ static void require_netns(void)
 
 int main(void)
 {
-	Suite *s = suite_create("kvp-ipinfo");
+	Suite *s;
 	struct {
 		const char *name;
 		const TTest *test;
@@ -728,7 +729,7 @@ int main(void)
 	};
 
 	require_netns();
-	sysfs_dir = NULL;
+	s = suite_create("kvp-ipinfo");
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		TCase *tc = tcase_create(cases[i].name);
 
