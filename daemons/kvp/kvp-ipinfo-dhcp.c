@@ -46,10 +46,8 @@ static const char *const nm_profile_dirs[] = {
 
 /* dhclient lease files as Debian/Ubuntu and RHEL/SUSE name them. */
 static const char *const dhclient_lease_patterns[] = {
-	"/var/lib/dhcp/dhclient.%s.leases",
-	"/var/lib/dhcp/dhclient.leases",
-	"/var/lib/dhclient/dhclient-%s.leases",
-	"/var/lib/dhclient/dhclient--%s.lease",
+	"/var/lib/dhcp/dhclient.%s.leases",	"/var/lib/dhcp/dhclient.leases",
+	"/var/lib/dhclient/dhclient-%s.leases", "/var/lib/dhclient/dhclient--%s.lease",
 	"/var/lib/dhclient/dhclient.leases",
 };
 

@@ -173,7 +173,8 @@ static int resolv_conf_dns(const struct kvp_ipinfo_dns_opts *o, char ***ret)
 	if (stub && strv_length(l) == 0) {
 		_cleanup_free_ char *uplink = NULL;
 
-		if (asprintf(&uplink, "%s%s", strempty(o->state_root), KVP_IPINFO_RESOLVED_UPLINK) < 0)
+		if (asprintf(&uplink, "%s%s", strempty(o->state_root), KVP_IPINFO_RESOLVED_UPLINK) <
+		    0)
 			return -ENOMEM;
 		strv_free(l);
 		l = NULL;

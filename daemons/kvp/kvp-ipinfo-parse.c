@@ -216,8 +216,8 @@ bool kvp_ipinfo_networkd_dhcp4(const char *value)
  * interfaces(5) logical lines: a trailing backslash joins the next line;
  * a '#' as the first non-blank character makes a comment.
  */
-int kvp_ipinfo_parse_ifupdown(const char *text, size_t len, const char *ifname,
-			      char **ret_method, char ***sources, char ***source_dirs)
+int kvp_ipinfo_parse_ifupdown(const char *text, size_t len, const char *ifname, char **ret_method,
+			      char ***sources, char ***source_dirs)
 {
 	_cleanup_free_ char *copy = text_dup(text, len);
 	_cleanup_free_ char *method = NULL;
@@ -343,8 +343,8 @@ static time_t parse_expire(char args[][MAX_TOKEN], size_t n, bool *ret_never)
 		return 0;
 	}
 	if (n >= 2 && streq(args[0], "epoch"))
-		return safe_atou64(args[1], &secs) < 0 || secs > MAX_EPOCH ? (time_t)-1
-									    : (time_t)secs;
+		return safe_atou64(args[1], &secs) < 0 || secs > MAX_EPOCH ? (time_t)-1 :
+									     (time_t)secs;
 	if (n < 3)
 		return -1;
 	if (sscanf(args[1], "%d/%d/%d%c", &y, &mo, &d, &c) != 3 ||

@@ -20,7 +20,7 @@
  */
 struct kvp_ipinfo_list {
 	char *buf;
-	size_t size;	/* bytes, NUL included */
+	size_t size; /* bytes, NUL included */
 	size_t len;
 	bool full;
 };
@@ -90,8 +90,8 @@ bool kvp_ipinfo_networkd_dhcp4(const char *value);
  * (-ENOENT if no such stanza) and the "source"/"source-directory"
  * arguments met on the way (appended to *sources, may be NULL).
  */
-int kvp_ipinfo_parse_ifupdown(const char *text, size_t len, const char *ifname,
-			      char **ret_method, char ***sources, char ***source_dirs);
+int kvp_ipinfo_parse_ifupdown(const char *text, size_t len, const char *ifname, char **ret_method,
+			      char ***sources, char ***source_dirs);
 
 /* dhclient leases: 1 if a lease for ifname is unexpired at now, else 0. */
 int kvp_ipinfo_parse_dhclient_leases(const char *text, size_t len, const char *ifname, time_t now);

@@ -94,10 +94,10 @@ struct kvp_ipinfo {
 	char *bus_address;
 	int use_resolved;
 
-	struct nl_sock *notify_sk;	/* the manager's notification socket */
-	struct nl_sock *sync_sk;	/* our re-dumps */
+	struct nl_sock *notify_sk; /* the manager's notification socket */
+	struct nl_sock *sync_sk; /* our re-dumps */
 	struct nl_cache_mngr *mngr;
-	struct nl_cache *links, *addrs, *routes;	/* owned by mngr */
+	struct nl_cache *links, *addrs, *routes; /* owned by mngr */
 	/*
 	 * The kernel drops IPv4 routes silently when a link goes down or an
 	 * address goes away: after any link/address change the route cache
@@ -106,13 +106,13 @@ struct kvp_ipinfo {
 	bool routes_stale;
 
 	sd_event_source *io;
-	sd_bus *bus;		/* to systemd-resolved, opened on first use */
+	sd_bus *bus; /* to systemd-resolved, opened on first use */
 };
 
 struct ip_entry {
 	int ifindex;
 	int family;
-	unsigned rank;		/* scope: 0 global, 1 site, 2 link */
+	unsigned rank; /* scope: 0 global, 1 site, 2 link */
 	bool secondary;
 	unsigned prefixlen;
 	unsigned char addr[16];
@@ -305,7 +305,7 @@ struct kvp_ipinfo *kvp_ipinfo_free(struct kvp_ipinfo *ii)
 	sd_event_source_disable_unref(ii->io);
 	sd_bus_flush_close_unref(ii->bus);
 	if (ii->mngr)
-		nl_cache_mngr_free(ii->mngr);	/* frees the caches, closes notify_sk */
+		nl_cache_mngr_free(ii->mngr); /* frees the caches, closes notify_sk */
 	nl_socket_free(ii->notify_sk);
 	nl_socket_free(ii->sync_sk);
 	free(ii->resolv_conf);
@@ -386,8 +386,8 @@ static int parse_guid(const char *s, char out[37])
 	return 0;
 }
 
-static int sysfs_path(const struct kvp_ipinfo *ii, const char *ifname, const char *leaf,
-		      char *buf, size_t size)
+static int sysfs_path(const struct kvp_ipinfo *ii, const char *ifname, const char *leaf, char *buf,
+		      size_t size)
 {
 	int n = snprintf(buf, size, "%s/%s/%s", ii->sysfs_net, ifname, leaf);
 

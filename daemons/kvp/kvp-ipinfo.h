@@ -15,11 +15,11 @@
 struct kvp_ipinfo;
 
 struct kvp_ipinfo_options {
-	const char *resolv_conf;	/* default /etc/resolv.conf */
-	const char *sysfs_net;		/* default /sys/class/net */
-	const char *state_root;		/* prefix for NM/networkd/dhclient state, default "" */
-	int use_resolved;		/* -1 auto (use when running), 0 never, 1 always */
-	const char *bus_address;	/* NULL: system bus; else a peer-to-peer resolver (tests) */
+	const char *resolv_conf; /* default /etc/resolv.conf */
+	const char *sysfs_net; /* default /sys/class/net */
+	const char *state_root; /* prefix for NM/networkd/dhclient state, default "" */
+	int use_resolved; /* -1 auto (use when running), 0 never, 1 always */
+	const char *bus_address; /* NULL: system bus; else a peer-to-peer resolver (tests) */
 };
 
 /*
@@ -29,8 +29,8 @@ struct kvp_ipinfo_options {
  * would be cut mid-address or left unterminated. Lists are truncated at a
  * ';' within these.
  */
-#define KVP_IPINFO_LIST_MAX HV_KVP_MAX_IP_ADDR		/* ip_addr, sub_net, dns_addr */
-#define KVP_IPINFO_GATEWAY_MAX HV_KVP_MAX_GATEWAY	/* gate_way */
+#define KVP_IPINFO_LIST_MAX HV_KVP_MAX_IP_ADDR /* ip_addr, sub_net, dns_addr */
+#define KVP_IPINFO_GATEWAY_MAX HV_KVP_MAX_GATEWAY /* gate_way */
 
 /* opts may be NULL (all defaults). Dumps the kernel tables once. */
 int kvp_ipinfo_new(const struct kvp_ipinfo_options *opts, struct kvp_ipinfo **ret);
@@ -72,7 +72,6 @@ int kvp_ipinfo_addresses(struct kvp_ipinfo *ii, int family, char *buf, size_t si
  * carries), matched against <sysfs_net>/<if>/device/device_id.
  * -ENODEV if none, -E2BIG if size is too small.
  */
-int kvp_ipinfo_find_adapter(struct kvp_ipinfo *ii, const char *mac, char *ret_ifname,
-			    size_t size);
+int kvp_ipinfo_find_adapter(struct kvp_ipinfo *ii, const char *mac, char *ret_ifname, size_t size);
 
 #endif /* HV_KVP_IPINFO_H */

@@ -22,8 +22,9 @@ static void expect(const char *root, int ifindex, const char *ifname, int dhcp,
 	int r;
 
 	r = kvp_ipinfo_dhcp_enabled(root, ifindex, ifname, NOW, &got);
-	ck_assert_msg(r == dhcp && got == source, "%s ifindex %d (%s): dhcp %d from %d, want %d from %d",
-		      root, ifindex, ifname, r, got, dhcp, source);
+	ck_assert_msg(r == dhcp && got == source,
+		      "%s ifindex %d (%s): dhcp %d from %d, want %d from %d", root, ifindex, ifname,
+		      r, got, dhcp, source);
 }
 
 START_TEST(kvp_ipinfo_dhcp__networkd)

@@ -74,15 +74,13 @@ struct fake_dns {
 	int ifindex;
 	int family;
 	const char *addr;
-	size_t len;	/* bytes sent; 0: the family's size */
+	size_t len; /* bytes sent; 0: the family's size */
 };
 
 static const struct fake_dns fake_servers[] = {
-	{ 2, AF_INET, "192.0.2.7", 0 },
-	{ 0, AF_INET, "198.51.100.1", 0 },
-	{ 2, AF_INET6, "2001:db8::7", 0 },
-	{ 2, AF_INET, "192.0.2.99", 3 },	/* malformed: skipped */
-	{ 2, AF_INET, "192.0.2.7", 0 },	/* duplicate */
+	{ 2, AF_INET, "192.0.2.7", 0 },	   { 0, AF_INET, "198.51.100.1", 0 },
+	{ 2, AF_INET6, "2001:db8::7", 0 }, { 2, AF_INET, "192.0.2.99", 3 }, /* malformed: skipped */
+	{ 2, AF_INET, "192.0.2.7", 0 }, /* duplicate */
 	{ 3, AF_INET, "203.0.113.3", 0 },
 };
 
@@ -122,8 +120,7 @@ static void serve(int fd)
 	if (sd_id128_randomize(&id) < 0 || sd_bus_new(&bus) < 0 || sd_bus_set_fd(bus, fd, fd) < 0 ||
 	    sd_bus_set_server(bus, 1, id) < 0 || sd_bus_start(bus) < 0 ||
 	    sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/resolve1",
-				     "org.freedesktop.resolve1.Manager", resolved_vtable,
-				     NULL) < 0)
+				     "org.freedesktop.resolve1.Manager", resolved_vtable, NULL) < 0)
 		_exit(2);
 	for (;;) {
 		int r = sd_bus_process(bus, NULL);

@@ -81,8 +81,9 @@ START_TEST(kvp_ipinfo_parse__resolv_conf_validates_and_canonicalises)
 	ck_assert_int_eq(kvp_ipinfo_parse_resolv_conf("nameserver 1.2.3.4", 10, &l), 0);
 	ck_assert_uint_eq(strv_length(l), 0); /* length bounds the text */
 	strv_free(l);
-	ck_assert_int_eq(kvp_ipinfo_parse_resolv_conf("nameserver 1.2.3.4\0nameserver 5.6.7.8\n",
-						      38, &l), 0);
+	ck_assert_int_eq(
+		kvp_ipinfo_parse_resolv_conf("nameserver 1.2.3.4\0nameserver 5.6.7.8\n", 38, &l),
+		0);
 	ck_assert_str_eq(joined(l), "1.2.3.4");
 	strv_free(l);
 }
@@ -145,8 +146,8 @@ START_TEST(kvp_ipinfo_parse__ifupdown_exact_names_and_sources)
 	ck_assert_str_eq(joined(dirs), "/x.d");
 	strv_free(src);
 	strv_free(dirs);
-	ck_assert_int_eq(kvp_ipinfo_parse_ifupdown(text, sizeof(text) - 1, "eth10", &m, NULL,
-						   NULL), 0);
+	ck_assert_int_eq(kvp_ipinfo_parse_ifupdown(text, sizeof(text) - 1, "eth10", &m, NULL, NULL),
+			 0);
 	ck_assert_str_eq(m, "dhcp");
 	free(m);
 	ck_assert_int_eq(kvp_ipinfo_parse_ifupdown(text, sizeof(text) - 1, "eth", &m, NULL, NULL),
@@ -158,19 +159,20 @@ START_TEST(kvp_ipinfo_parse__dhclient_leases_expiry)
 {
 	static const char text[] =
 		"lease { interface \"eth0\"; expire 4 2023/11/14 22:13:21; }\n"
-		"lease { interface \"eth1\"; expire 4 2023/11/14 22:13:20; }\n"	/* == NOW */
+		"lease { interface \"eth1\"; expire 4 2023/11/14 22:13:20; }\n" /* == NOW */
 		"lease { interface \"eth2\"; expire epoch 1700000001; # comment } {\n}\n"
-		"lease { interface \"eth3\"; expire 4 2023/13/14 22:13:21; }\n"	/* bad date */
+		"lease { interface \"eth3\"; expire 4 2023/13/14 22:13:21; }\n" /* bad date */
 		"lease { interface \"e\\\"th4\"; expire never; }\n"
 		"lease { expire never; interface \"eth5\"; option x \"}\"; }\n"
 		"lease6 { interface \"eth6\"; }\n"
-		"lease { interface \"eth7\"; expire never; \n";	/* unterminated */
+		"lease { interface \"eth7\"; expire never; \n"; /* unterminated */
 
 	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "eth0", NOW), 1);
 	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "eth1", NOW), 0);
 	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "eth2", NOW), 1);
 	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "eth3", NOW), 0);
-	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "e\"th4", NOW), 1);
+	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "e\"th4", NOW),
+			 1);
 	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "eth5", NOW), 1);
 	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "eth6", NOW), 0);
 	ck_assert_int_eq(kvp_ipinfo_parse_dhclient_leases(text, sizeof(text) - 1, "eth7", NOW), 0);

@@ -65,22 +65,23 @@ ns_fail(const char *file, int line, const char *fmt, ...)
 	_exit(1);
 }
 
-#define NS_CHECK(cond, ...)                                               \
-	do {                                                              \
-		if (!(cond))                                              \
+#define NS_CHECK(cond, ...)                                                            \
+	do {                                                                           \
+		if (!(cond))                                                           \
 			ns_fail(__FILE__, __LINE__, "failed: " #cond " " __VA_ARGS__); \
 	} while (0)
-#define NS_STR_EQ(a, b)                                                                   \
-	do {                                                                              \
-		const char *_a = (a), *_b = (b);                                          \
-		if (strcmp(_a, _b) != 0)                                                  \
-			ns_fail(__FILE__, __LINE__, "%s:\n  got  \"%s\"\n  want \"%s\"", #a, _a, _b); \
+#define NS_STR_EQ(a, b)                                                                          \
+	do {                                                                                     \
+		const char *_a = (a), *_b = (b);                                                 \
+		if (strcmp(_a, _b) != 0)                                                         \
+			ns_fail(__FILE__, __LINE__, "%s:\n  got  \"%s\"\n  want \"%s\"", #a, _a, \
+				_b);                                                             \
 	} while (0)
-#define NS_INT_EQ(a, b)                                                                   \
-	do {                                                                              \
-		long _a = (long)(a), _b = (long)(b);                                      \
-		if (_a != _b)                                                             \
-			ns_fail(__FILE__, __LINE__, "%s == %ld, want %ld", #a, _a, _b);   \
+#define NS_INT_EQ(a, b)                                                                 \
+	do {                                                                            \
+		long _a = (long)(a), _b = (long)(b);                                    \
+		if (_a != _b)                                                           \
+			ns_fail(__FILE__, __LINE__, "%s == %ld, want %ld", #a, _a, _b); \
 	} while (0)
 
 /* ---- building the namespace ---- */
@@ -203,8 +204,7 @@ static void addr_op(bool add, const char *dev, const char *cidr)
 	monitor_wait(mon, &want);
 }
 
-static void add_default_route(const char *dev, const char *gateway, uint32_t metric,
-			      uint32_t table)
+static void add_default_route(const char *dev, const char *gateway, uint32_t metric, uint32_t table)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
@@ -320,8 +320,8 @@ static void put(void *field, size_t size, const char *s)
 	memcpy(field, s, strlen(s));
 }
 
-#define PUT(ip, member, s) put((char *)(ip) + offsetof(struct hv_kvp_ipaddr_value, member), \
-			       sizeof((ip)->member), (s))
+#define PUT(ip, member, s) \
+	put((char *)(ip) + offsetof(struct hv_kvp_ipaddr_value, member), sizeof((ip)->member), (s))
 #define STR(ip, member) ((const char *)(ip) + offsetof(struct hv_kvp_ipaddr_value, member))
 
 static void request(struct hv_kvp_msg *m, const char *adapter, __u8 family)
@@ -334,9 +334,9 @@ static void request(struct hv_kvp_msg *m, const char *adapter, __u8 family)
 }
 
 /* The whole reply must equal the expected one, byte for byte. */
-static void expect_reply(struct kvp_ipinfo *ii, const char *adapter, __u8 family,
-			 const char *addrs, const char *masks, const char *gws, const char *dns,
-			 __u8 dhcp, __u8 families)
+static void expect_reply(struct kvp_ipinfo *ii, const char *adapter, __u8 family, const char *addrs,
+			 const char *masks, const char *gws, const char *dns, __u8 dhcp,
+			 __u8 families)
 {
 	struct hv_kvp_msg got, want;
 	int r;
@@ -390,8 +390,8 @@ static void body_reply(void)
 		     "/64;/64", "2001:db8:1::1", "2001:db8::53", 1, 2);
 	/* eth10 is not eth1 (upstream's prefix compare would mix them up). */
 	expect_reply(ii, "00-15-5d-00-00-10", HV_ADDR_FAMILY_NONE, "203.0.113.5;2001:db8:10::5",
-		     "255.255.255.0;/64", "203.0.113.1;2001:db8:10::1",
-		     "192.0.2.53;2001:db8::53", 0, 3);
+		     "255.255.255.0;/64", "203.0.113.1;2001:db8:10::1", "192.0.2.53;2001:db8::53",
+		     0, 3);
 	kvp_ipinfo_free(ii);
 }
 
@@ -404,8 +404,14 @@ END_TEST
 static void body_unknown(void)
 {
 	static const char *const bad[] = {
-		"00:15:5D:00:00:02", "00:15:5D:00:00", "00:15:5D:00:00:0", "00:15:5D:00:00:011",
-		"00:15-5D:00:00:01", "", "hello", "00:15:5D:00:00:01:",
+		"00:15:5D:00:00:02",
+		"00:15:5D:00:00",
+		"00:15:5D:00:00:0",
+		"00:15:5D:00:00:011",
+		"00:15-5D:00:00:01",
+		"",
+		"hello",
+		"00:15:5D:00:00:01:",
 	};
 	struct kvp_ipinfo *ii = new_ipinfo();
 	struct hv_kvp_msg m, copy;
@@ -496,16 +502,16 @@ static void body_flushed_routes(void)
 	struct kvp_ipinfo *ii = new_ipinfo(), *fresh;
 
 	expect_reply(ii, "00:15:5D:00:00:10", HV_ADDR_FAMILY_NONE, "203.0.113.5;2001:db8:10::5",
-		     "255.255.255.0;/64", "203.0.113.1;2001:db8:10::1",
-		     "192.0.2.53;2001:db8::53", 0, 3);
+		     "255.255.255.0;/64", "203.0.113.1;2001:db8:10::1", "192.0.2.53;2001:db8::53",
+		     0, 3);
 	/*
 	 * Down and up: the kernel drops eth10's IPv4 routes without telling
 	 * anyone, and its IPv6 address (and with it the IPv6 route).
 	 */
 	link_set_up("eth10", false);
 	link_set_up("eth10", true);
-	expect_reply(ii, "00:15:5D:00:00:10", HV_ADDR_FAMILY_NONE, "203.0.113.5",
-		     "255.255.255.0", "", "192.0.2.53;2001:db8::53", 0, 1);
+	expect_reply(ii, "00:15:5D:00:00:10", HV_ADDR_FAMILY_NONE, "203.0.113.5", "255.255.255.0",
+		     "", "192.0.2.53;2001:db8::53", 0, 1);
 	/* A fresh dump agrees with the cache. */
 	fresh = new_ipinfo();
 	expect_reply(fresh, "00:15:5D:00:00:10", HV_ADDR_FAMILY_NONE, "203.0.113.5",
@@ -576,7 +582,8 @@ static void body_overflow(void)
 	}
 	/* 100 long IPv6 /128s: ip_addr overflows first. */
 	for (int i = 1; i <= 100; i++) {
-		snprintf(cidr, sizeof(cidr), "2001:db8:ffff:ffff:ffff:ffff:ffff:%x/128", 0x1000 + i);
+		snprintf(cidr, sizeof(cidr), "2001:db8:ffff:ffff:ffff:ffff:ffff:%x/128",
+			 0x1000 + i);
 		addr_op(true, "hvtipov", cidr);
 	}
 	ii = new_ipinfo();
@@ -603,7 +610,8 @@ static void body_overflow(void)
 		NS_CHECK(inet_pton(AF_INET6, t, &a) == 1, "(%s)", t);
 	}
 	/* The next address would not have fitted. */
-	NS_CHECK(strlen(STR(&m.body.ip, ip_addr)) + 1 + strlen("2001:db8:ffff:ffff:ffff:ffff:ffff:1000") >=
+	NS_CHECK(strlen(STR(&m.body.ip, ip_addr)) + 1 +
+			 strlen("2001:db8:ffff:ffff:ffff:ffff:ffff:1000") >=
 		 KVP_IPINFO_LIST_MAX);
 	free(copy);
 	kvp_ipinfo_free(ii);
@@ -644,13 +652,16 @@ static void body_shared_mac(void)
 	NS_STR_EQ(name, "hvtipnv");
 	/* SET_IP_INFO's id: the VMBus device GUID, any case, braces optional. */
 	NS_INT_EQ(kvp_ipinfo_find_adapter(ii, "{1234abcd-0000-1111-2222-333344445555}", name,
-					  sizeof(name)), 0);
+					  sizeof(name)),
+		  0);
 	NS_STR_EQ(name, "hvtipnv");
 	NS_INT_EQ(kvp_ipinfo_find_adapter(ii, "1234ABCD-0000-1111-2222-333344445555", name,
-					  sizeof(name)), 0);
+					  sizeof(name)),
+		  0);
 	NS_STR_EQ(name, "hvtipnv");
 	NS_INT_EQ(kvp_ipinfo_find_adapter(ii, "{1234abcd-0000-1111-2222-333344445556}", name,
-					  sizeof(name)), -ENODEV);
+					  sizeof(name)),
+		  -ENODEV);
 
 	/* No netvsc driver: the one that is not a VF (PCI physfn) wins. */
 	snprintf(path, sizeof(path), "%s/hvtipnv/device/driver", sysfs_dir);
