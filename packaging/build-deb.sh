@@ -23,6 +23,15 @@ for tool in dpkg-buildpackage dh cmake; do
 	command -v $tool >/dev/null || { echo "SKIP: $tool missing (./run setup installs it)"; exit 77; }
 done
 
+daemons=0
+for f in daemons/kvp/kvp.c daemons/vss/vss.c daemons/fcopy/fcopy.c; do
+	[ -f "$SRC/$f" ] && daemons=$((daemons + 1))
+done
+if [ "$daemons" -eq 0 ]; then
+	echo "SKIP: no daemon in the tree yet: the package would be empty"
+	exit 77
+fi
+
 VERSION=$(dpkg-parsechangelog -l "$SRC/packaging/debian/changelog" -S Version)
 UPSTREAM=${VERSION%-*}
 CMAKE_VERSION=$(sed -n 's/^project(hyperv-tools VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")

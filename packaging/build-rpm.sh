@@ -21,6 +21,15 @@ SPEC=$SRC/packaging/rpm/hyperv-tools.spec
 
 command -v rpmbuild >/dev/null || { echo "SKIP: rpmbuild missing (Debian package rpm)"; exit 77; }
 
+daemons=0
+for f in daemons/kvp/kvp.c daemons/vss/vss.c daemons/fcopy/fcopy.c; do
+	[ -f "$SRC/$f" ] && daemons=$((daemons + 1))
+done
+if [ "$daemons" -eq 0 ]; then
+	echo "SKIP: no daemon in the tree yet: the package would be empty"
+	exit 77
+fi
+
 VERSION=$(sed -n 's/^Version: *//p' "$SPEC")
 CMAKE_VERSION=$(sed -n 's/^project(hyperv-tools VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 if [ "$VERSION" != "$CMAKE_VERSION" ]; then
