@@ -43,7 +43,7 @@ MOUNT_NS_OPTIONS = {"ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevice
                     "ReadOnlyPaths", "ReadWritePaths", "InaccessiblePaths", "ExecPaths",
                     "NoExecPaths", "TemporaryFileSystem", "BindPaths", "BindReadOnlyPaths",
                     "RootDirectory", "RootImage", "MountAPIVFS", "PrivateUsers",
-                    "MountFlags", "ProtectClock"}
+                    "MountFlags"}
 
 
 def parse_unit(path):
