@@ -23,22 +23,12 @@ for tool in dpkg-buildpackage dh cmake; do
 	command -v $tool >/dev/null || { echo "SKIP: $tool missing (./run setup installs it)"; exit 77; }
 done
 
-daemons=0
-for f in daemons/kvp/kvp.c daemons/vss/vss.c daemons/fcopy/fcopy.c; do
-	[ -f "$SRC/$f" ] && daemons=$((daemons + 1))
-done
-if [ "$daemons" -eq 0 ]; then
-	echo "SKIP: no daemon in the tree yet: the package would be empty"
-	exit 77
-fi
+. "$SRC/packaging/common.sh"
+hv_require_daemons
 
 VERSION=$(dpkg-parsechangelog -l "$SRC/packaging/debian/changelog" -S Version)
 UPSTREAM=${VERSION%-*}
-CMAKE_VERSION=$(sed -n 's/^project(hyperv-tools VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
-if [ "$UPSTREAM" != "$CMAKE_VERSION" ]; then
-	echo "FAIL: debian/changelog says $UPSTREAM, CMakeLists.txt $CMAKE_VERSION"
-	exit 1
-fi
+hv_check_version "$UPSTREAM" debian/changelog
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -46,19 +36,12 @@ OUT=$(cd "$OUT" && pwd)
 TREE=$OUT/hyperv-tools-$UPSTREAM
 
 # The upstream tree, as git would ship it.
-mkdir -p "$TREE"
-if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
-	git -C "$SRC" ls-files -z --cached --others --exclude-standard |
-		(cd "$SRC" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _) |
-		tar -C "$SRC" --null -T - -cf - | tar -C "$TREE" -xf -
-else
-	tar -C "$SRC" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$TREE" -xf -
-fi
+hv_export_tree "$TREE"
 tar -C "$OUT" -cJf "$OUT/hyperv-tools_$UPSTREAM.orig.tar.xz" "hyperv-tools-$UPSTREAM"
 cp -a "$SRC/packaging/debian" "$TREE/debian"
 
 PROFILES=
-if ! [ -f "$SRC/kernel/Kbuild" ] && ! [ -f "$SRC/kernel/Makefile" ]; then
+if ! hv_have_kernel; then
 	PROFILES=pkg.hyperv-tools.nodkms
 	echo "kernel/ has no sources yet: building without hyperv-tools-dkms"
 fi

@@ -21,42 +21,25 @@ SPEC=$SRC/packaging/rpm/hyperv-tools.spec
 
 command -v rpmbuild >/dev/null || { echo "SKIP: rpmbuild missing (Debian package rpm)"; exit 77; }
 
-daemons=0
-for f in daemons/kvp/kvp.c daemons/vss/vss.c daemons/fcopy/fcopy.c; do
-	[ -f "$SRC/$f" ] && daemons=$((daemons + 1))
-done
-if [ "$daemons" -eq 0 ]; then
-	echo "SKIP: no daemon in the tree yet: the package would be empty"
-	exit 77
-fi
+. "$SRC/packaging/common.sh"
+hv_require_daemons
 
 VERSION=$(sed -n 's/^Version: *//p' "$SPEC")
-CMAKE_VERSION=$(sed -n 's/^project(hyperv-tools VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
-if [ "$VERSION" != "$CMAKE_VERSION" ]; then
-	echo "FAIL: the spec says $VERSION, CMakeLists.txt $CMAKE_VERSION"
-	exit 1
-fi
+hv_check_version "$VERSION" "the spec"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"/{SOURCES,SPECS,BUILD,RPMS,SRPMS,tree}
 OUT=$(cd "$OUT" && pwd)
 TREE=$OUT/tree/hyperv-tools-$VERSION
-mkdir -p "$TREE"
-if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
-	git -C "$SRC" ls-files -z --cached --others --exclude-standard |
-		(cd "$SRC" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _) |
-		tar -C "$SRC" --null -T - -cf - | tar -C "$TREE" -xf -
-else
-	tar -C "$SRC" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$TREE" -xf -
-fi
+hv_export_tree "$TREE"
 tar -C "$OUT/tree" -czf "$OUT/SOURCES/hyperv-tools-$VERSION.tar.gz" "hyperv-tools-$VERSION"
 cp "$SPEC" "$OUT/SPECS/"
 
 ARGS=(--define "_topdir $OUT")
-if ! rpm --eval '%{?cmake_build}' | grep -q .; then
+if [ -z "$(rpm --eval '%{?cmake_build}')" ]; then
 	ARGS+=(--load "$SRC/packaging/rpm/macros.debian" --nodeps)
 fi
-if ! [ -f "$SRC/kernel/Kbuild" ] && ! [ -f "$SRC/kernel/Makefile" ]; then
+if ! hv_have_kernel; then
 	ARGS+=(--without dkms)
 	echo "kernel/ has no sources yet: building without hyperv-tools-dkms"
 fi
