@@ -585,18 +585,23 @@ static int journal_sync(struct kvp_pool *p, uint8_t **ret_img, size_t *ret_len, 
 	}
 	p->journal.n_entries = h.n_entries;
 	p->journal.clean_seq = h.clean_seq;
-	r = kvp_journal_collect(&p->journal, h.clean_seq, (uint64_t)p->ino, &run, &n_run);
-	if (r < 0)
-		return r;
-	last = h.clean_seq + n_run;
-	p->journal.next_seq = last + 1;
-
+	/*
+	 * In this boot, entries up to applied_seq were complete; only what
+	 * follows (a change whose writer died applying it) needs looking at.
+	 * From a previous boot, everything after the checkpoint does.
+	 */
 	same_boot = memcmp(h.boot_id, p->boot_id, sizeof(h.boot_id)) == 0;
 	start = h.clean_seq;
-	if (same_boot)
-		start = MAX(start, MIN(h.applied_seq, last));
-	suffix = run + (start - h.clean_seq);
-	n_suffix = (size_t)(last - start);
+	if (same_boot && h.applied_seq > h.clean_seq &&
+	    h.applied_seq - h.clean_seq < h.n_entries)
+		start = h.applied_seq;
+	r = kvp_journal_collect(&p->journal, start, (uint64_t)p->ino, &run, &n_run);
+	if (r < 0)
+		return r;
+	last = start + n_run;
+	p->journal.next_seq = last + 1;
+	suffix = run;
+	n_suffix = n_run;
 
 	if (n_suffix == 0) {
 		if (!p->read_only && !same_boot)
