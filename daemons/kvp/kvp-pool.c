@@ -907,6 +907,34 @@ int kvp_pool_count(struct kvp_pool *p, size_t *ret)
 	return 0;
 }
 
+int kvp_pool_foreach(struct kvp_pool *p,
+		     int (*fn)(const char *key, const char *value, void *userdata),
+		     void *userdata)
+{
+	int r = pool_begin(p);
+
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < p->ix.n && r >= 0; i++) {
+		const struct kvp_rec *rec = &p->ix.recs[i];
+		char key[KVP_POOL_MAX_KEY + 1], value[KVP_POOL_MAX_VALUE + 1];
+		const char *k = kvp_rec_key(rec), *v = kvp_rec_value(rec);
+
+		/* Only unterminated fields are longer than that and need a copy. */
+		if (rec->klen > KVP_POOL_MAX_KEY) {
+			(void)copy_out(key, sizeof(key), k, rec->klen, KVP_POOL_MAX_KEY);
+			k = key;
+		}
+		if (rec->vlen > KVP_POOL_MAX_VALUE) {
+			(void)copy_out(value, sizeof(value), v, rec->vlen, KVP_POOL_MAX_VALUE);
+			v = value;
+		}
+		r = fn(k, v, userdata);
+	}
+	pool_end(p, false);
+	return r < 0 ? r : 0;
+}
+
 /* Slot `slot` as on disk now (past EOF: zeros), and its sector checksums. */
 static int read_slot(struct kvp_pool *p, uint32_t slot, uint8_t buf[KVP_RECORD_SIZE],
 		     uint32_t crc[KVP_RECORD_SECTORS])

@@ -71,17 +71,38 @@ int kvp_pool_open(const char *dir, unsigned pool, const struct kvp_pool_options 
 		  struct kvp_pool **ret);
 struct kvp_pool *kvp_pool_free(struct kvp_pool *p);
 
-/* Values are copied into ret_value (size bytes, NUL-terminated); -ENOENT when absent. */
+/*
+ * Values are copied into ret_value (size bytes, NUL-terminated; NULL just
+ * tests presence); -ENOENT when absent, -ENOBUFS when size is too small.
+ * A value stored without its NUL reads as its first 2047 bytes.
+ */
 int kvp_pool_get(struct kvp_pool *p, const char *key, char *ret_value, size_t size);
-/* Insert or overwrite; durable when it returns 0. -E2BIG for oversized key/value, -EINVAL for an empty key. */
+/*
+ * Insert or overwrite; durable when it returns 0. -E2BIG for oversized
+ * key/value, -EINVAL for an empty key, -EROFS on a read-only pool,
+ * -ENOSPC past 2^20 records.
+ */
 int kvp_pool_set(struct kvp_pool *p, const char *key, const char *value);
 /* -ENOENT when absent. */
 int kvp_pool_delete(struct kvp_pool *p, const char *key);
-/* The index-th record in file order; -ENOENT past the end. */
+/*
+ * The index-th record in file order; -ENOENT past the end, -ENOBUFS if a
+ * buffer is too small (outputs untouched). Keys stored without their NUL
+ * read as their first 511 bytes.
+ */
 int kvp_pool_enumerate(struct kvp_pool *p, uint32_t index, char *ret_key, size_t key_size,
 		       char *ret_value, size_t value_size);
 /* Number of records (after noticing external changes). */
 int kvp_pool_count(struct kvp_pool *p, size_t *ret);
+/*
+ * Call fn for every record in file order, all under one lock: a consistent
+ * snapshot even while others write. Keys and values are clipped like
+ * kvp_pool_enumerate()'s. fn must not call into p; a negative return stops
+ * the walk and is returned.
+ */
+int kvp_pool_foreach(struct kvp_pool *p,
+		     int (*fn)(const char *key, const char *value, void *userdata),
+		     void *userdata);
 
 /* Path of the pool file, e.g. for messages. */
 const char *kvp_pool_path(const struct kvp_pool *p);
