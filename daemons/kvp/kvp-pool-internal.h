@@ -119,10 +119,13 @@ struct kvp_jheader {
 	uint8_t boot_id[16];
 };
 
-/* The journal file as one process sees it; only touched under the pool's locks. */
+/* The journal file as one process sees it; touched under the pool's locks and its own. */
 struct kvp_journal {
 	int fd;			/* -1: none (read-only, and no journal file) */
+	dev_t dev;		/* identity of fd */
+	ino_t ino;
 	bool writable;
+	bool locked;
 	uint32_t n_entries;	/* K, from the header */
 	uint64_t next_seq;	/* seq of the next entry this process writes */
 	uint64_t clean_seq;	/* the header's clean_seq as last read or written */
@@ -142,10 +145,13 @@ int kvp_journal_write_header(struct kvp_journal *j, const struct kvp_pool_io *io
 /*
  * The entries after after_seq that form a valid run: consecutive seqs,
  * good checksums, this pool inode, each starting where the previous ended.
- * Stops at the first that is not. *ret is malloc'ed (NULL when none).
+ * Leading entries for another inode (a pool file since replaced at its
+ * path) are passed over; the run stops at the first entry that does not
+ * fit. *ret is malloc'ed (NULL when none); *ret_last is the seq of the
+ * last entry passed over or collected (after_seq if none).
  */
 int kvp_journal_collect(struct kvp_journal *j, uint64_t after_seq, uint64_t pool_ino,
-			struct kvp_jentry **ret, size_t *ret_n);
+			struct kvp_jentry **ret, size_t *ret_n, uint64_t *ret_last);
 /* Write e (e->seq set by the caller) into its block, fdatasync when sync. */
 int kvp_journal_write_entry(struct kvp_journal *j, const struct kvp_pool_io *io,
 			    const struct kvp_jentry *e, bool sync);

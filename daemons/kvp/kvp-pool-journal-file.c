@@ -145,13 +145,17 @@ int kvp_journal_open(struct kvp_journal *j, const char *path, bool writable,
 		j->clean_seq = h.clean_seq;
 		j->next_seq = h.clean_seq + 1;
 	}
+	j->dev = st.st_dev;
+	j->ino = st.st_ino;
+	j->locked = false;
 	j->fd = TAKE_FD(fd);
 	return 0;
 }
 
 void kvp_journal_close(struct kvp_journal *j)
 {
-	j->fd = safe_close(j->fd);
+	j->fd = safe_close(j->fd); /* drops its lock too */
+	j->locked = false;
 }
 
 int kvp_journal_read_header(struct kvp_journal *j, struct kvp_jheader *ret)
@@ -180,26 +184,33 @@ int kvp_journal_write_header(struct kvp_journal *j, const struct kvp_pool_io *io
 }
 
 int kvp_journal_collect(struct kvp_journal *j, uint64_t after_seq, uint64_t pool_ino,
-			struct kvp_jentry **ret, size_t *ret_n)
+			struct kvp_jentry **ret, size_t *ret_n, uint64_t *ret_last)
 {
 	_cleanup_free_ struct kvp_jentry *run = NULL;
 	_cleanup_free_ uint8_t *buf = NULL;
+	uint64_t seq = after_seq + 1;
 	size_t n = 0;
 
 	*ret = NULL;
 	*ret_n = 0;
+	*ret_last = after_seq;
 	buf = malloc(KVP_JOURNAL_BLOCK);
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t seq = after_seq + 1; n < j->n_entries; seq++) {
+	for (; seq - after_seq <= j->n_entries; seq++) {
 		struct kvp_jentry e;
 		ssize_t got;
 
 		got = kvp_read_zero_fill(j->fd, buf, KVP_JOURNAL_BLOCK, entry_offset(j, seq));
 		if (got < 0)
 			return (int)got;
-		if (kvp_jentry_decode(buf, &e) < 0 || e.seq != seq || e.pool_ino != pool_ino)
+		if (kvp_jentry_decode(buf, &e) < 0 || e.seq != seq)
 			break;
+		if (e.pool_ino != pool_ino) {
+			if (n > 0)
+				break;
+			continue; /* the file these were for is gone */
+		}
 		if (n > 0 && e.n_old != run[n - 1].n_new)
 			break;
 		if (!run) {
@@ -209,6 +220,7 @@ int kvp_journal_collect(struct kvp_journal *j, uint64_t after_seq, uint64_t pool
 		}
 		run[n++] = e;
 	}
+	*ret_last = seq - 1;
 	*ret = TAKE_PTR(run);
 	*ret_n = n;
 	return 0;

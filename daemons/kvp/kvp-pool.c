@@ -12,7 +12,10 @@
  * and drops both before returning. Read-only openers use a shared OFD lock
  * (their fd is not writable), which still excludes every writer. After
  * locking we lstat() the path: if it is no longer our inode (replaced or
- * removed by someone), we reopen and lock again.
+ * removed by someone), we reopen and lock again. Last comes an OFD lock on
+ * our journal (below), which only matters when the pool file was replaced
+ * at its path: two processes then hold locks on two different inodes, and
+ * the journal, shared by path, must still have one writer at a time.
  *
  * In-memory index (kvp-pool-index.c). Records in file order, ENUMERATE
  * index i is the i-th record, and a hash from key to its first occurrence:
@@ -74,8 +77,10 @@
  * is idempotent, so a crash during recovery just means doing it again.
  * Torn journal entries fail their checksum and end the run. Entries carry
  * the pool's inode number, so a journal never replays onto a replaced
- * file. Read-only openers never write: they replay into the image they
- * load.
+ * file (leading entries for a former inode are passed over). A writer
+ * that finds the journal removed or replaced at its path reopens it, so
+ * entries always go where recovery looks. Read-only openers never write:
+ * they replay into the image they load.
  *
  * All file writes go through struct kvp_pool_io so tests can stop the
  * store between any two syscalls and simulate every outcome of a power
@@ -307,6 +312,41 @@ static void unlock_fd(int fd)
 
 	(void)fcntl(fd, F_OFD_SETLK, &fl);
 	(void)flock(fd, LOCK_UN);
+}
+
+/*
+ * The journal's own OFD lock, always taken after the pool file's locks.
+ * Normally redundant, but when the pool file is replaced at its path, two
+ * processes can hold the locks of two different pool inodes at once; the
+ * journal, shared by path, must still see one writer at a time.
+ */
+static int journal_lock(struct kvp_journal *j)
+{
+	struct flock fl = {
+		.l_type = j->writable ? F_WRLCK : F_RDLCK,
+		.l_whence = SEEK_SET,
+	};
+
+	if (j->fd < 0 || j->locked)
+		return 0;
+	while (fcntl(j->fd, F_OFD_SETLKW, &fl) < 0)
+		if (errno != EINTR)
+			return -errno;
+	j->locked = true;
+	return 0;
+}
+
+static void journal_unlock(struct kvp_journal *j)
+{
+	struct flock fl = {
+		.l_type = F_UNLCK,
+		.l_whence = SEEK_SET,
+	};
+
+	if (!j->locked)
+		return;
+	(void)fcntl(j->fd, F_OFD_SETLK, &fl);
+	j->locked = false;
 }
 
 /* ---- change detection ---- */
@@ -570,6 +610,9 @@ static int journal_sync(struct kvp_pool *p, uint8_t **ret_img, size_t *ret_len, 
 			return r;
 		}
 	}
+	r = journal_lock(&p->journal);
+	if (r < 0)
+		return r;
 	r = kvp_journal_read_header(&p->journal, &h);
 	if (r < 0) {
 		if (p->read_only)
@@ -577,9 +620,10 @@ static int journal_sync(struct kvp_pool *p, uint8_t **ret_img, size_t *ret_len, 
 		/* Someone broke the header under us: reopening re-initializes it in place. */
 		kvp_journal_close(&p->journal);
 		r = kvp_journal_open(&p->journal, p->journal_path, true, p->io);
-		if (r < 0)
-			return r;
-		r = kvp_journal_read_header(&p->journal, &h);
+		if (r >= 0)
+			r = journal_lock(&p->journal);
+		if (r >= 0)
+			r = kvp_journal_read_header(&p->journal, &h);
 		if (r < 0)
 			return r;
 	}
@@ -595,10 +639,9 @@ static int journal_sync(struct kvp_pool *p, uint8_t **ret_img, size_t *ret_len, 
 	if (same_boot && h.applied_seq > h.clean_seq &&
 	    h.applied_seq - h.clean_seq < h.n_entries)
 		start = h.applied_seq;
-	r = kvp_journal_collect(&p->journal, start, (uint64_t)p->ino, &run, &n_run);
+	r = kvp_journal_collect(&p->journal, start, (uint64_t)p->ino, &run, &n_run, &last);
 	if (r < 0)
 		return r;
-	last = start + n_run;
 	p->journal.next_seq = last + 1;
 	suffix = run;
 	n_suffix = n_run;
@@ -684,6 +727,23 @@ static int pool_refresh(struct kvp_pool *p, bool changed)
 	return 0;
 }
 
+/* With the pool locked: lock the journal, after making sure it is still the one at its path. */
+static int journal_begin(struct kvp_pool *p)
+{
+	struct stat st;
+
+	if (p->journal.fd < 0)
+		return 0; /* opened (and locked) by the refresh */
+	if (!p->read_only && (stat(p->journal_path, &st) < 0 || st.st_dev != p->journal.dev ||
+			      st.st_ino != p->journal.ino)) {
+		/* Removed or replaced: entries must go where recovery will look. */
+		kvp_journal_close(&p->journal);
+		p->snap_valid = false;
+		return 0;
+	}
+	return journal_lock(&p->journal);
+}
+
 static int pool_begin(struct kvp_pool *p)
 {
 	for (unsigned attempt = 0;; attempt++) {
@@ -697,10 +757,13 @@ static int pool_begin(struct kvp_pool *p)
 		changed = watch_drain(p);
 		r = io_stat(p, &p->cur);
 		if (r == 0 && p->cur.st_dev == p->dev && p->cur.st_ino == p->ino) {
-			r = pool_refresh(p, changed);
+			r = journal_begin(p);
+			if (r >= 0)
+				r = pool_refresh(p, changed);
 			if (r == 0)
 				return 0;
 			p->snap_valid = false;
+			journal_unlock(&p->journal);
 			unlock_fd(p->fd);
 			return r;
 		}
@@ -731,6 +794,7 @@ static void pool_end(struct kvp_pool *p, bool wrote)
 			p->snap_valid = false;
 		p->snap_racy = p->inotify_fd < 0 && stat_racy(&p->snap);
 	}
+	journal_unlock(&p->journal);
 	unlock_fd(p->fd);
 }
 

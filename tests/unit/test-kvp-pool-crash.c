@@ -596,7 +596,7 @@ static unsigned crash_everywhere(unsigned from, unsigned to, const unsigned *tea
 	for (unsigned budget = from; budget <= to; budget++) {
 		for (size_t t = 0; t < n_tears; t++) {
 			for (int o = KILL9; o <= POWER_RANDOM; o++) {
-				unsigned seeds = o == POWER_RANDOM ? 3 : 1;
+				unsigned seeds = o == POWER_RANDOM ? 2 : 1;
 
 				for (unsigned seed = 0; seed < seeds; seed++) {
 					struct run_result res;
@@ -623,7 +623,7 @@ static unsigned crash_everywhere(unsigned from, unsigned to, const unsigned *tea
 
 START_TEST(kvp_pool_crash__every_syscall_every_outcome)
 {
-	static const unsigned tears[] = { 0, 1, 3, 7 };
+	static const unsigned tears[] = { 0, 1, 7 };
 
 	memset(long_value, 'L', sizeof(long_value) - 1);
 	script = script_mixed;
@@ -727,7 +727,7 @@ START_TEST(kvp_pool_crash__kill9_while_setting)
 		/* The next process carries on from there. */
 		ck_assert_int_eq(kvp_pool_set(p, "after", "kill"), 0);
 		kvp_pool_free(p);
-		kt_assert_sane(kt_pool_path(dir, 1));
+		kt_assert_pool_sane(dir, 1);
 		model_done(&before);
 		model_done(&after);
 		tl_rm_rf(dir);

@@ -137,8 +137,8 @@ START_TEST(kvp_pool_index__random_run_matches_linear_search)
 			if (i >= 0) {
 				kvp_index_remove_move_last(&ix, (uint32_t)i);
 				pl.n--;
-				strcpy(pl.key[i], pl.key[pl.n]);
-				strcpy(pl.value[i], pl.value[pl.n]);
+				memmove(pl.key[i], pl.key[pl.n], sizeof(pl.key[i]));
+				memmove(pl.value[i], pl.value[pl.n], sizeof(pl.value[i]));
 			}
 		} else {
 			int32_t i = plain_find(&pl, k);

@@ -448,7 +448,7 @@ START_TEST(kvp_pool_journal__previous_boot_entries_are_replayed)
 	ck_assert_int_eq(kvp_pool_get(p, "base", v, sizeof(v)), 0);
 	ck_assert_str_eq(v, "1");
 	kvp_pool_free(p);
-	kt_assert_sane(kt_pool_path(dir, 1));
+	kt_assert_pool_sane(dir, 1);
 
 	/* Into a pool that was empty: same. */
 	power_cut_after_sets(true);
@@ -699,6 +699,83 @@ START_TEST(kvp_pool_journal__broken_journal_is_rebuilt)
 }
 END_TEST
 
+/* Power cut: the pool file lost its unsynced writes (back to `pool`), the journal kept its synced ones. */
+static void power_cut(const char *path, const char *pool, size_t pool_len, const char *jpath,
+		      const char *journal, size_t jlen)
+{
+	kt_write_bytes(path, pool, pool_len);
+	kt_write_bytes(jpath, journal, jlen);
+	kt_reboot(now_usec(CLOCK_REALTIME) + 60 * USEC_PER_SEC);
+}
+
+START_TEST(kvp_pool_journal__survives_pool_file_replaced_at_its_path)
+{
+	static const char *const kv[] = { "replaced", "yes" };
+	char *path = kt_pool_path(dir, 0), *jpath = kt_journal_path(dir, 0), *tmp;
+	char *pool_before, *journal;
+	size_t pool_len, jlen;
+	struct kvp_pool *a, *b;
+	char v[16];
+
+	a = open_store(0);
+	ck_assert_int_eq(kvp_pool_set(a, "old", "file"), 0); /* not checkpointed */
+	ck_assert_int_ge(asprintf(&tmp, "%s.new", path), 0);
+	kt_write_pairs(tmp, kv, 1);
+	ck_assert_int_eq(rename(tmp, path), 0);
+	pool_before = tl_read_file(path, &pool_len);
+	/* Another process writes to the new file while the first still has entries. */
+	b = open_store(0);
+	ck_assert_int_eq(kvp_pool_set(b, "new", "entry"), 0);
+	journal = tl_read_file(jpath, &jlen);
+	kvp_pool_free(b);
+	ck_assert_int_eq(kvp_pool_get(a, "new", v, sizeof(v)), 0);
+	kvp_pool_free(a);
+
+	power_cut(path, pool_before, pool_len, jpath, journal, jlen);
+	a = open_store(0);
+	ck_assert_int_eq(kvp_pool_get(a, "new", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "entry");
+	ck_assert_int_eq(kvp_pool_get(a, "replaced", v, sizeof(v)), 0);
+	ck_assert_int_eq(kvp_pool_get(a, "old", NULL, 0), -ENOENT);
+	kvp_pool_free(a);
+	kt_assert_sane(path);
+	free(pool_before);
+	free(journal);
+	free(tmp);
+	free(path);
+	free(jpath);
+}
+END_TEST
+
+START_TEST(kvp_pool_journal__survives_journal_removed)
+{
+	char *path = kt_pool_path(dir, 0), *jpath = kt_journal_path(dir, 0);
+	char *pool_before, *journal;
+	size_t pool_len, jlen;
+	struct kvp_pool *p;
+
+	p = open_store(0);
+	ck_assert_int_eq(kvp_pool_set(p, "a", "1"), 0);
+	ck_assert_int_eq(kvp_pool_checkpoint(p), 0);
+	pool_before = tl_read_file(path, &pool_len);
+	ck_assert_int_eq(unlink(jpath), 0);
+	ck_assert_int_eq(kvp_pool_set(p, "b", "2"), 0);
+	journal = tl_read_file(jpath, &jlen);
+	ck_assert_ptr_nonnull(journal);
+	kvp_pool_free(p);
+
+	power_cut(path, pool_before, pool_len, jpath, journal, jlen);
+	p = open_store(0);
+	ck_assert_int_eq(kvp_pool_get(p, "a", NULL, 0), 0);
+	ck_assert_int_eq(kvp_pool_get(p, "b", NULL, 0), 0);
+	kvp_pool_free(p);
+	free(pool_before);
+	free(journal);
+	free(path);
+	free(jpath);
+}
+END_TEST
+
 static Suite *kvp_pool_journal_suite(void)
 {
 	Suite *s = suite_create("kvp_pool_journal");
@@ -733,6 +810,10 @@ static Suite *kvp_pool_journal_suite(void)
 		{ "kvp_pool_journal__torn_entry_is_ignored", kvp_pool_journal__torn_entry_is_ignored },
 		{ "kvp_pool_journal__broken_journal_is_rebuilt",
 		  kvp_pool_journal__broken_journal_is_rebuilt },
+		{ "kvp_pool_journal__survives_pool_file_replaced_at_its_path",
+		  kvp_pool_journal__survives_pool_file_replaced_at_its_path },
+		{ "kvp_pool_journal__survives_journal_removed",
+		  kvp_pool_journal__survives_journal_removed },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

@@ -127,6 +127,14 @@ void kt_assert_sane(const char *path)
 	kt_pool_done(&kp);
 }
 
+void kt_assert_pool_sane(const char *dir, unsigned pool)
+{
+	char *path = kt_pool_path(dir, pool);
+
+	kt_assert_sane(path);
+	free(path);
+}
+
 void kt_cloud_init_key(unsigned i, char *buf, size_t size)
 {
 	snprintf(buf, size,

@@ -40,6 +40,7 @@ void kt_pool_done(struct kt_pool *kp);
 int kt_find(const struct kt_pool *kp, const char *key);
 /* Length multiple of 2560, no duplicate keys, unused bytes zero. */
 void kt_assert_sane(const char *path);
+void kt_assert_pool_sane(const char *dir, unsigned pool);
 
 /*
  * cloud-init's reporter: flock(LOCK_EX) only, open O_APPEND, the records
