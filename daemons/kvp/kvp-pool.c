@@ -422,7 +422,8 @@ static int open_pool_file(struct kvp_pool *p)
 	else {
 		fd = open(p->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (fd < 0 && errno == ENOENT) {
-			fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+			fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+				  0644);
 			if (fd >= 0) {
 				/* 0644 whatever the umask; the entry must survive a power cut. */
 				if (fchmod(fd, 0644) < 0)

@@ -201,7 +201,8 @@ static ssize_t sim_pwrite(int fd, const void *buf, size_t len, off_t off, void *
 	if (sim_tick(s)) {
 		/* The crashing write: its first sectors may land (a kill -9 between pages). */
 		if (!was_crashed && s->tear_sectors > 0) {
-			off_t end = (off / KVP_SECTOR_SIZE + (off_t)s->tear_sectors) * KVP_SECTOR_SIZE;
+			off_t end = (off / KVP_SECTOR_SIZE + (off_t)s->tear_sectors) *
+				    KVP_SECTOR_SIZE;
 			size_t part = (size_t)MIN((off_t)len, end - off);
 
 			ck_assert_int_eq(pwrite(fd, buf, part, off), (ssize_t)part);
@@ -379,8 +380,10 @@ static uint8_t *outcome_image(const struct sim_file *f, const uint8_t *now, size
 			if ((seed >> 16) % 2)
 				continue;
 			seed = seed * 1103515245u + 12345u;
-			if (op->kind == OP_WRITE && (seed >> 16) % 4 == 0 && op->len > KVP_SECTOR_SIZE)
-				part = ((seed >> 8) % (op->len / KVP_SECTOR_SIZE)) * KVP_SECTOR_SIZE;
+			if (op->kind == OP_WRITE && (seed >> 16) % 4 == 0 &&
+			    op->len > KVP_SECTOR_SIZE)
+				part = ((seed >> 8) % (op->len / KVP_SECTOR_SIZE)) *
+				       KVP_SECTOR_SIZE;
 		} else if ((ssize_t)i == last_write && op->len > KVP_SECTOR_SIZE) {
 			size_t sectors = op->len / KVP_SECTOR_SIZE;
 
@@ -547,8 +550,8 @@ static void check_outcome(struct sim *s, const struct run_result *res, enum outc
 		now[i] = (uint8_t *)tl_read_file(paths[i], &now_len[i]);
 	for (int i = 0; i < 2; i++) {
 		size_t len;
-		uint8_t *img = outcome_image(&s->files[i], now[i], now_len[i], o, seed + (unsigned)i,
-					     &len);
+		uint8_t *img = outcome_image(&s->files[i], now[i], now_len[i], o,
+					     seed + (unsigned)i, &len);
 
 		write_in_place(paths[i], img, len);
 		free(img);
