@@ -422,7 +422,8 @@ static int open_pool_file(struct kvp_pool *p)
 	else {
 		fd = open(p->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (fd < 0 && errno == ENOENT) {
-			fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+			fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+				  0644);
 			if (fd >= 0) {
 				/* 0644 whatever the umask; the entry must survive a power cut. */
 				if (fchmod(fd, 0644) < 0)
@@ -569,17 +570,26 @@ static int journal_header(struct kvp_pool *p, uint64_t clean, uint64_t applied)
 	return kvp_journal_write_header(&p->journal, p->io, &h);
 }
 
-static int checkpoint_locked(struct kvp_pool *p)
+/*
+ * Mark every entry up to last clean. Entries before it may be acknowledged
+ * changes that are only in the page cache: the pool file is synced first.
+ */
+static int journal_retire(struct kvp_pool *p, uint64_t last)
 {
-	uint64_t last = p->journal.next_seq - 1;
-	int r;
+	int r = kvp_io_fdatasync(p->io, p->fd);
 
-	if (p->read_only || p->journal.fd < 0 || last <= p->journal.clean_seq)
-		return 0;
-	r = kvp_io_fdatasync(p->io, p->fd);
 	if (r < 0)
 		return r;
 	return journal_header(p, last, last);
+}
+
+static int checkpoint_locked(struct kvp_pool *p)
+{
+	uint64_t last = p->journal.next_seq - 1;
+
+	if (p->read_only || p->journal.fd < 0 || last <= p->journal.clean_seq)
+		return 0;
+	return journal_retire(p, last);
 }
 
 /*
@@ -654,7 +664,7 @@ static int journal_sync(struct kvp_pool *p, uint8_t **ret_img, size_t *ret_len, 
 	if (!same_boot && timespec_usec(&p->cur.st_mtim) >= p->boot_usec) {
 		log_debug("%s: modified since boot by another writer, dropping %zu journal "
 			  "entries of a previous boot", p->path, n_suffix);
-		return p->read_only ? 0 : journal_header(p, last, last);
+		return p->read_only ? 0 : journal_retire(p, last);
 	}
 
 	r = read_whole(p->fd, p->cur.st_size, &img, &len);
@@ -664,7 +674,7 @@ static int journal_sync(struct kvp_pool *p, uint8_t **ret_img, size_t *ret_len, 
 	if (r == -ESTALE || r == -EINVAL) {
 		log_debug("%s: changed by another writer after %zu journal entries, not replaying",
 			  p->path, n_suffix);
-		return p->read_only ? 0 : journal_header(p, last, last);
+		return p->read_only ? 0 : journal_retire(p, last);
 	}
 	if (r < 0)
 		return r;
@@ -684,10 +694,7 @@ static int journal_sync(struct kvp_pool *p, uint8_t **ret_img, size_t *ret_len, 
 	r = write_image_diff(p, img, len, new_img, new_len);
 	if (r < 0)
 		return r;
-	r = kvp_io_fdatasync(p->io, p->fd);
-	if (r < 0)
-		return r;
-	return journal_header(p, last, last);
+	return journal_retire(p, last);
 }
 
 /* ---- one operation: lock, notice changes, ..., unlock ---- */

@@ -191,7 +191,8 @@ static void run_ops(struct kvp_pool *p, struct reader *r)
 		case 1:
 			ret = kvp_pool_set(p, key, value);
 			/* What was set reads back (keys are terminated in the buffer). */
-			if (ret == 0 && (kvp_pool_get(p, key, v, sizeof(v)) != 0 || strcmp(v, value)))
+			if (ret == 0 &&
+			    (kvp_pool_get(p, key, v, sizeof(v)) != 0 || strcmp(v, value) != 0))
 				abort();
 			break;
 		case 2:

@@ -400,8 +400,8 @@ START_TEST(hv_kvp__json_output_is_valid)
 	result_done(&r);
 	expect(RUN("--json", "get", "1", "plain"), 0,
 	       "{\"pool\":1,\"name\":\"guest\",\"key\":\"plain\",\"value\":\"value\"}\n", NULL);
-	expect(RUN("--json", "list", "3"), 0, "{\"pool\":3,\"name\":\"auto_external\",\"records\":[]}\n",
-	       NULL);
+	expect(RUN("--json", "list", "3"), 0,
+	       "{\"pool\":3,\"name\":\"auto_external\",\"records\":[]}\n", NULL);
 }
 END_TEST
 

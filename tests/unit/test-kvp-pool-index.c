@@ -145,7 +145,9 @@ START_TEST(kvp_pool_index__random_run_matches_linear_search)
 
 			ck_assert_int_eq(find(&ix, k), i);
 			if (i >= 0) {
-				ck_assert_int_eq(kvp_index_set_value(&ix, (uint32_t)i, v, strlen(v)), 0);
+				ck_assert_int_eq(kvp_index_set_value(&ix, (uint32_t)i, v,
+								     strlen(v)),
+						 0);
 				strcpy(pl.value[i], v);
 			}
 		}

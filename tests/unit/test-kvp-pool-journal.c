@@ -699,7 +699,7 @@ START_TEST(kvp_pool_journal__broken_journal_is_rebuilt)
 }
 END_TEST
 
-/* Power cut: the pool file lost its unsynced writes (back to `pool`), the journal kept its synced ones. */
+/* Power cut: the pool file lost its unsynced writes, the journal kept what was synced. */
 static void power_cut(const char *path, const char *pool, size_t pool_len, const char *jpath,
 		      const char *journal, size_t jlen)
 {
@@ -796,7 +796,8 @@ static Suite *kvp_pool_journal_suite(void)
 		  kvp_pool_journal__replay_refuses_foreign_truncation },
 		{ "kvp_pool_journal__replay_refuses_foreign_rewrite",
 		  kvp_pool_journal__replay_refuses_foreign_rewrite },
-		{ "kvp_pool_journal__replay_is_idempotent", kvp_pool_journal__replay_is_idempotent },
+		{ "kvp_pool_journal__replay_is_idempotent",
+		  kvp_pool_journal__replay_is_idempotent },
 		{ "kvp_pool_journal__replay_rejects_broken_runs",
 		  kvp_pool_journal__replay_rejects_broken_runs },
 		{ "kvp_pool_journal__previous_boot_entries_are_replayed",
@@ -807,7 +808,8 @@ static Suite *kvp_pool_journal_suite(void)
 		  kvp_pool_journal__same_boot_keeps_foreign_changes },
 		{ "kvp_pool_journal__interrupted_delete_then_cloud_init_append",
 		  kvp_pool_journal__interrupted_delete_then_cloud_init_append },
-		{ "kvp_pool_journal__torn_entry_is_ignored", kvp_pool_journal__torn_entry_is_ignored },
+		{ "kvp_pool_journal__torn_entry_is_ignored",
+		  kvp_pool_journal__torn_entry_is_ignored },
 		{ "kvp_pool_journal__broken_journal_is_rebuilt",
 		  kvp_pool_journal__broken_journal_is_rebuilt },
 		{ "kvp_pool_journal__survives_pool_file_replaced_at_its_path",

@@ -123,7 +123,8 @@ void kt_assert_sane(const char *path)
 	for (size_t i = 0; i < kp.n; i++)
 		for (size_t j = i + 1; j < kp.n; j++)
 			ck_assert_msg(!streq(kp.keys[i], kp.keys[j]),
-				      "%s: duplicate key '%s' at %zu and %zu", path, kp.keys[i], i, j);
+				      "%s: duplicate key '%s' at %zu and %zu", path, kp.keys[i], i,
+				      j);
 	kt_pool_done(&kp);
 }
 

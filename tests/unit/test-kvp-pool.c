@@ -291,7 +291,8 @@ START_TEST(kvp_pool__reads_file_written_like_cloud_init)
 	ck_assert_uint_eq(strlen(k), 511);
 	ck_assert_int_eq(kvp_pool_get(p, k, v, sizeof(v)), -ENOENT);
 	/* The unterminated value reads as its first 2047 bytes. */
-	ck_assert_int_eq(kvp_pool_get(p, "CLOUD_INIT|1700000000|diagnostic|big|0", v, sizeof(v)), 0);
+	ck_assert_int_eq(kvp_pool_get(p, "CLOUD_INIT|1700000000|diagnostic|big|0", v, sizeof(v)),
+			 0);
 	ck_assert_uint_eq(strlen(v), 2047);
 	/* Our own writes go next to theirs without disturbing them. */
 	ck_assert_int_eq(kvp_pool_set(p, "mine", "1"), 0);
@@ -930,7 +931,8 @@ static Suite *kvp_pool_suite(void)
 		{ "kvp_pool__failed_write_is_undone", kvp_pool__failed_write_is_undone },
 		{ "kvp_pool__two_handles_share_one_file", kvp_pool__two_handles_share_one_file },
 		{ "kvp_pool__concurrent_stores", kvp_pool__concurrent_stores },
-		{ "kvp_pool__cloud_init_writer_concurrent", kvp_pool__cloud_init_writer_concurrent },
+		{ "kvp_pool__cloud_init_writer_concurrent",
+		  kvp_pool__cloud_init_writer_concurrent },
 		{ "kvp_pool__upstream_writer_concurrent", kvp_pool__upstream_writer_concurrent },
 	};
 
