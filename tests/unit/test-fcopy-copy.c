@@ -177,10 +177,14 @@ END_TEST
 
 START_TEST(fcopy_copy__existing_without_overwrite_is_eexist)
 {
+	char *s;
+
 	tl_write_file(at("old.txt"), "old");
 	ck_assert_int_eq(fcopy_copy_start(c, base, "old.txt", 0, 10), -EEXIST);
 	ck_assert(!fcopy_copy_active(c));
-	ck_assert_str_eq(tl_read_file(at("old.txt"), NULL), "old");
+	s = tl_read_file(at("old.txt"), NULL);
+	ck_assert_str_eq(s, "old");
+	free(s);
 }
 END_TEST
 
