@@ -355,25 +355,20 @@ size_t uio_get_map_size(const struct uio *u)
 
 int uio_ack(struct uio *u)
 {
-	bool got = false;
-
-	/* One read resets a uio device's count; a test socket may hold several. */
 	for (;;) {
 		uint32_t count;
+		/*
+		 * One read resets a uio device's count. A test socket may hold
+		 * more: those wake the loop again, harmlessly.
+		 */
 		ssize_t n = read(u->fd, &count, sizeof(count));
 
-		if (n == sizeof(count)) {
-			got = true;
-			continue;
-		}
-		if (n == 0)
-			return -EIO;	/* the other end closed */
-		if (n > 0)
-			return -EIO;
+		if (n == sizeof(count))
+			return 0;
+		if (n >= 0)
+			return -EIO;	/* EOF or a short read: the other end is gone */
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN)
-			return got ? 0 : -EAGAIN;
 		/* uio answers EIO once the channel is rescinded. */
 		return -errno;
 	}

@@ -70,8 +70,9 @@ void *uio_get_map(const struct uio *u);
 size_t uio_get_map_size(const struct uio *u);
 
 /*
- * Consume pending interrupts. Return: 0, -EAGAIN (none), -EIO (the
- * channel was rescinded or the device went away), other errnos.
+ * Consume the pending interrupt (one read, as the event loop wakes).
+ * Return: 0, -EAGAIN (none), -EIO (the channel was rescinded or the
+ * device went away), other errnos.
  */
 int uio_ack(struct uio *u);
 
