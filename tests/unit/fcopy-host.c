@@ -356,12 +356,16 @@ int fcopy_build_start(struct hv_fcopy_start *msg, bool names_utf16, const char *
 void fcopy_build_write(struct hv_fcopy_write *msg, uint64_t offset, const void *data,
 		       uint32_t size)
 {
+	uint32_t n = size <= HV_FCOPY_DATA_SIZE ? size : HV_FCOPY_DATA_SIZE;
+
 	memset(msg, 0, offsetof(struct hv_fcopy_write, data));
 	msg->hdr.operation = HV_FCOPY_WRITE_TO_FILE;
 	msg->offset = offset;
 	msg->size = size;
-	if (size)
-		memcpy(msg->data, data, size <= HV_FCOPY_DATA_SIZE ? size : HV_FCOPY_DATA_SIZE);
+	if (n)
+		memcpy(msg->data, data, n);
+	/* The whole message goes out: no stale bytes after the data. */
+	memset(msg->data + n, 0, HV_FCOPY_DATA_SIZE - n);
 }
 
 void fcopy_build_simple(struct hv_fcopy_hdr *msg, uint32_t op)

@@ -168,7 +168,7 @@ int main(void)
 		return TL_EXIT_SKIP;
 	}
 	/* The mount lives and dies with this process's private namespace. */
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
 		printf("SKIP: cannot make a private mount namespace: %s\n", strerror(errno));
 		return TL_EXIT_SKIP;
 	}

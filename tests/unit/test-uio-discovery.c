@@ -135,7 +135,7 @@ int main(void)
 	TCase *tc;
 
 	tl_require_root("mounts a fake sysfs in a private mount namespace");
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
 		printf("SKIP: cannot make a private mount namespace: %s\n", strerror(errno));
 		return TL_EXIT_SKIP;
 	}
