@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -294,6 +295,12 @@ int uio_open(const char *dev_path, const char *map_path, size_t map_bytes, struc
 	fd = hv_dev_open_path(dev_path);
 	if (fd < 0)
 		return fd;
+	/*
+	 * uio lets any number of processes open the device; two serving the
+	 * same rings would corrupt them. Our daemons take this lock.
+	 */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		return -EBUSY;
 	/* Interrupts are consumed from an event loop. */
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)

@@ -60,6 +60,7 @@ int uio_ring_size_check(uint64_t bytes);
 /*
  * Open dev_path (the uio character device, or a test socket) and map
  * map_bytes of map_path at offset 0 (map_path NULL: the device itself).
+ * -EBUSY when another process serves the device (an exclusive flock).
  */
 int uio_open(const char *dev_path, const char *map_path, size_t map_bytes, struct uio **ret);
 struct uio *uio_free(struct uio *u);

@@ -275,6 +275,11 @@ int fcopy_uio_start(struct fcopy_uio *u)
 	}
 
 	r = uio_open(u->device, u->ring_file, 2 * u->ring_size, &u->uio);
+	if (r == -EBUSY) {
+		log_error_errno(r, "%s is served by another process: is another daemon running?",
+				u->device);
+		goto out;
+	}
 	if (r < 0) {
 		log_error_errno(r, "Cannot open %s: %m", u->device);
 		goto out;

@@ -188,6 +188,22 @@ START_TEST(uio__socket_stands_in_for_the_device)
 }
 END_TEST
 
+START_TEST(uio__second_opener_is_ebusy)
+{
+	char ring[600];
+	struct uio *a = NULL, *b = NULL;
+
+	/* A regular file takes the same exclusive lock a device node does. */
+	snprintf(ring, sizeof(ring), "%s/rings", dir);
+	make_sized(dir, "rings", 2 * 4096);
+	ck_assert_int_eq(uio_open(ring, NULL, 2 * 4096, &a), 0);
+	ck_assert_int_eq(uio_open(ring, NULL, 2 * 4096, &b), -EBUSY);
+	a = uio_free(a);
+	ck_assert_int_eq(uio_open(ring, NULL, 2 * 4096, &b), 0);
+	uio_free(b);
+}
+END_TEST
+
 START_TEST(uio__open_refuses_short_map)
 {
 	char sock[600], ring[600];
@@ -230,6 +246,7 @@ int main(void)
 	tcase_add_test(tc, uio__ring_size_waits_for_late_attribute);
 	tcase_add_test(tc, uio__ring_size_missing_or_invalid);
 	tcase_add_test(tc, uio__socket_stands_in_for_the_device);
+	tcase_add_test(tc, uio__second_opener_is_ebusy);
 	tcase_add_test(tc, uio__open_refuses_short_map);
 	tcase_add_test(tc, uio__devnode_info_needs_a_character_device);
 	suite_add_tcase(s, tc);
