@@ -284,20 +284,42 @@ START_TEST(fcopy_uio__sigterm_mid_copy_leaves_nothing)
 }
 END_TEST
 
-START_TEST(fcopy_uio__restart_after_rescind_serves_again)
+/* Rescind, then bring the device back: fresh rings, a new daemon. */
+static void restart_daemon(void)
 {
-	ck_assert_uint_eq(simple(HV_FCOPY_CANCEL), HV_S_OK);
 	fcopy_host_rescind(host);
 	ck_assert_int_eq(tl_wait(daemon_pid, TIMEOUT_MS), 0);
-	/* The device comes back: fresh rings, a new daemon. */
 	host = fcopy_host_free(host);
 	host = fcopy_host_new(dir, RING);
 	ck_assert_ptr_nonnull(host);
 	start_daemon();
+}
+
+START_TEST(fcopy_uio__restart_after_rescind_serves_again)
+{
+	ck_assert_uint_eq(simple(HV_FCOPY_CANCEL), HV_S_OK);
+	restart_daemon();
 	ck_assert_uint_eq(start("again", 0, 5), HV_S_OK);
 	send_data(5, 5);
 	ck_assert_uint_eq(simple(HV_FCOPY_COMPLETE), HV_S_OK);
 	expect_file("again", 5, 5);
+}
+END_TEST
+
+START_TEST(fcopy_uio__idle_copy_is_discarded)
+{
+	struct hv_fcopy_write w;
+
+	tl_write_file(conf, "[Copy]\nIdleTimeout=1s\n");
+	restart_daemon();
+	ck_assert_uint_eq(start("stalled", 0, 100000), HV_S_OK);
+	send_data(10000, 6);
+	/* The host goes quiet; the timer has a second of slack. */
+	sleep(3);
+	/* The copy is gone: the next chunk has nowhere to go. */
+	fcopy_build_write(&w, 10000, "more", 4);
+	ck_assert_uint_eq(request(&w, sizeof(w)), HV_E_FAIL);
+	ck_assert_uint_eq(dst_entries(), 0);
 }
 END_TEST
 
@@ -315,6 +337,7 @@ int main(void)
 	tcase_add_test(tc, fcopy_uio__corrupt_ring_is_an_error_not_a_crash);
 	tcase_add_test(tc, fcopy_uio__sigterm_mid_copy_leaves_nothing);
 	tcase_add_test(tc, fcopy_uio__restart_after_rescind_serves_again);
+	tcase_add_test(tc, fcopy_uio__idle_copy_is_discarded);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
