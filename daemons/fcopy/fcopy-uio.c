@@ -143,55 +143,45 @@ static void serve_packet(struct fcopy_uio *u, const struct vmbus_packet *pkt)
 }
 
 /*
- * Drain the RX ring: every packet queued is served before sleeping, and
- * the interrupt is unmasked only once the ring is empty (then checked
- * again, since the host does not signal a ring that was not empty).
+ * Drain the RX ring: every packet queued is served before sleeping, the
+ * interrupt masked meanwhile, then unmasked and the ring checked again
+ * (the host does not signal a ring that was not empty).
  */
 static int process(struct fcopy_uio *u)
 {
+	struct vmbus_packet pkt;
 	int r;
 
 	for (;;) {
+		/* A reply waiting for room goes first; RX is not read meanwhile. */
 		if (u->reply_pending) {
 			r = send_reply(u);
-			if (r == -EAGAIN)
-				goto wait_for_room;
+			if (r == -EAGAIN) {
+				/* The host's "room on TX" signal is this same interrupt. */
+				(void)vmbus_ring_unmask(&u->rx);
+				return 0;
+			}
 			if (r < 0)
 				return r;
 		}
 
 		vmbus_ring_mask(&u->rx);
-		for (;;) {
-			struct vmbus_packet pkt;
-
-			r = vmbus_ring_recv(&u->rx, u->pkt, u->pkt_size, &pkt);
-			if (r == -EAGAIN)
-				break;
-			if (r < 0)
-				return log_error_errno(r, "Corrupt RX ring on %s: %m", u->device);
-			serve_packet(u, &pkt);
-			/* Hand the room back before a possibly slow reply. */
-			if (vmbus_ring_recv_done(&u->rx)) {
-				r = signal_host(u);
-				if (r < 0)
-					return r;
-			}
-			if (u->reply_pending) {
-				r = send_reply(u);
-				if (r == -EAGAIN)
-					goto wait_for_room;
-				if (r < 0)
-					return r;
-			}
+		r = vmbus_ring_recv(&u->rx, u->pkt, u->pkt_size, &pkt);
+		if (r == -EAGAIN) {
+			if (!vmbus_ring_unmask(&u->rx))
+				return 0;
+			continue;
 		}
-		if (!vmbus_ring_unmask(&u->rx))
-			return 0;
+		if (r < 0)
+			return log_error_errno(r, "Corrupt RX ring on %s: %m", u->device);
+		serve_packet(u, &pkt);
+		/* Hand the room back before a possibly slow reply. */
+		if (vmbus_ring_recv_done(&u->rx)) {
+			r = signal_host(u);
+			if (r < 0)
+				return r;
+		}
 	}
-
-wait_for_room:
-	/* The host's "room on TX" signal is the same interrupt: keep it enabled. */
-	(void)vmbus_ring_unmask(&u->rx);
-	return 0;
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
