@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "fcopy-host.h"
 #include "ic.h"
+#include "testlib.h"
 #include "utf16.h"
 #include "vmbus-ring.h"
 
@@ -393,23 +393,7 @@ int fcopy_spawn_daemon(const char *const *args)
 	for (size_t i = 0; args[i] && n < 63; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-
-	pid = fork();
-	if (pid < 0) {
-		free(words);
-		return -errno;
-	}
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		if (fd >= 0)
-			dup2(fd, STDIN_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
+	pid = tl_spawn(argv);
 	free(words);
 	return pid;
 }

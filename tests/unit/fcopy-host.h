@@ -9,7 +9,7 @@
  * daemon uses, following the same signalling rules.
  *
  * Also: builders for the fcopy messages themselves (both name encodings).
- * No dependency on check: the benchmark uses this too.
+ * The benchmark uses this too.
  */
 #ifndef HV_TEST_FCOPY_HOST_H
 #define HV_TEST_FCOPY_HOST_H
@@ -66,8 +66,8 @@ int fcopy_host_corrupt_ring(struct fcopy_host *h);
 
 /*
  * Start build/daemons/fcopy/hv_fcopy_daemon -n with args (NULL-terminated),
- * under $HV_TEST_WRAPPER when set (e.g. "valgrind --error-exitcode=99").
- * Returns the pid or -errno.
+ * under $HV_TEST_WRAPPER when set, an absolute command with its options
+ * (e.g. "/usr/bin/valgrind --error-exitcode=99"). Returns the pid or -errno.
  */
 int fcopy_spawn_daemon(const char *const *args);
 

@@ -1,6 +1,6 @@
 # daemons/fcopy
 add_library(fcopyhost STATIC fcopy-host.c)
-target_link_libraries(fcopyhost PUBLIC hvcommon)
+target_link_libraries(fcopyhost PUBLIC hvcommon hvtestlib)
 target_include_directories(fcopyhost PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(fcopyhost PRIVATE HV_BINARY_DIR="${PROJECT_BINARY_DIR}")
 
