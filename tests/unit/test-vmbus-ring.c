@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -406,6 +407,42 @@ START_TEST(vmbus_ring__concurrent_writer_and_reader)
 }
 END_TEST
 
+/* The wire form of each class GUID spells the same GUID as its string. */
+static void guid_to_string(const struct vmbus_guid *g, char out[37])
+{
+	const uint8_t *b = g->b;
+
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+START_TEST(vmbus__class_guids_match_their_strings)
+{
+	static const struct {
+		struct vmbus_guid guid;
+		const char *str;
+	} classes[] = {
+		{ VMBUS_CLASS_NETWORK, VMBUS_CLASS_NETWORK_STR },
+		{ VMBUS_CLASS_SCSI, VMBUS_CLASS_SCSI_STR },
+		{ VMBUS_CLASS_IDE, VMBUS_CLASS_IDE_STR },
+		{ VMBUS_CLASS_SHUTDOWN, VMBUS_CLASS_SHUTDOWN_STR },
+		{ VMBUS_CLASS_TIMESYNC, VMBUS_CLASS_TIMESYNC_STR },
+		{ VMBUS_CLASS_HEARTBEAT, VMBUS_CLASS_HEARTBEAT_STR },
+		{ VMBUS_CLASS_KVP, VMBUS_CLASS_KVP_STR },
+		{ VMBUS_CLASS_VSS, VMBUS_CLASS_VSS_STR },
+		{ VMBUS_CLASS_FCOPY, VMBUS_CLASS_FCOPY_STR },
+		{ VMBUS_CLASS_DM, VMBUS_CLASS_DM_STR },
+	};
+	char s[37];
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		guid_to_string(&classes[i].guid, s);
+		ck_assert_str_eq(s, classes[i].str);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmbus_ring");
@@ -428,6 +465,7 @@ int main(void)
 	tcase_add_test(tc, vmbus_ring__pending_send_size_signals_once_on_room);
 	tcase_add_test(tc, vmbus_ring__pending_send_size_needs_feature_bit);
 	tcase_add_test(tc, vmbus_ring__concurrent_writer_and_reader);
+	tcase_add_test(tc, vmbus__class_guids_match_their_strings);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
