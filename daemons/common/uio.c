@@ -376,7 +376,12 @@ int uio_ack(struct uio *u)
 			return -EIO;	/* EOF or a short read: the other end is gone */
 		if (errno == EINTR)
 			continue;
-		/* uio answers EIO once the channel is rescinded. */
+		/*
+		 * uio answers EIO once the channel is rescinded; a test socket
+		 * whose host closed with our signals unread, ECONNRESET.
+		 */
+		if (errno == ECONNRESET)
+			return -EIO;
 		return -errno;
 	}
 }

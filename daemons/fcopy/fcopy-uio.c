@@ -52,17 +52,17 @@ struct fcopy_uio {
 	uint64_t reply_trans_id;
 	bool want_space;		/* pending_send_sz is set on TX */
 
-	uint64_t requests;
 	unsigned bad_packets;
 };
 
+/* -EIO means the channel is gone (rescinded): the caller ends quietly. */
 static int signal_host(struct fcopy_uio *u)
 {
 	int r = uio_signal(u->uio);
 
-	if (r < 0)
+	if (r < 0 && r != -EIO)
 		return log_error_errno(r, "Cannot signal the host on %s: %m", u->device);
-	return 0;
+	return r;
 }
 
 /* Try to send the pending reply. -EAGAIN: wait for the host to make room. */
@@ -88,7 +88,6 @@ static int send_reply(struct fcopy_uio *u)
 	if (r < 0)
 		return log_error_errno(r, "Cannot send a reply on %s: %m", u->device);
 	u->reply_pending = false;
-	u->requests++;
 	return signal ? signal_host(u) : 0;
 }
 
@@ -193,23 +192,21 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	(void)fd;
 	(void)revents;
 	r = uio_ack(u->uio);
+	if (r == 0 || r == -EAGAIN)
+		r = process(u);
+	if (r >= 0)
+		return 0;
+
+	/* Reading or signalling fails with EIO once the channel is rescinded. */
 	if (r == -EIO) {
 		log_notice("The fcopy channel on %s was rescinded; exiting", u->device);
-		if (u->handler.reset)
-			u->handler.reset(u->handler.userdata);
-		return sd_event_exit(u->event, 0);
+		r = 0;
+	} else {
+		log_error_errno(r, "Stopping file copy on %s: %m", u->device);
 	}
-	if (r < 0 && r != -EAGAIN) {
-		log_error_errno(r, "Cannot read interrupts from %s: %m", u->device);
-		return sd_event_exit(u->event, r);
-	}
-	r = process(u);
-	if (r < 0) {
-		if (u->handler.reset)
-			u->handler.reset(u->handler.userdata);
-		return sd_event_exit(u->event, r);
-	}
-	return 0;
+	if (u->handler.reset)
+		u->handler.reset(u->handler.userdata);
+	return sd_event_exit(u->event, r);
 }
 
 static int find_device(struct fcopy_uio *u, struct uio_device_info *info)
@@ -341,9 +338,4 @@ struct fcopy_uio *fcopy_uio_free(struct fcopy_uio *u)
 const char *fcopy_uio_get_device(const struct fcopy_uio *u)
 {
 	return u->device;
-}
-
-uint64_t fcopy_uio_get_requests(const struct fcopy_uio *u)
-{
-	return u->requests;
 }

@@ -37,6 +37,5 @@ struct fcopy_uio *fcopy_uio_free(struct fcopy_uio *u);
 int fcopy_uio_start(struct fcopy_uio *u);
 
 const char *fcopy_uio_get_device(const struct fcopy_uio *u);
-uint64_t fcopy_uio_get_requests(const struct fcopy_uio *u);
 
 #endif /* HV_FCOPY_UIO_H */
