@@ -66,6 +66,7 @@ static void help(void)
 	printf("Usage: hv_fcopy_daemon [OPTIONS]\n"
 	       "Receive files the Hyper-V host copies into this guest (Copy-VMFile).\n\n"
 	       "  -n, --no-daemon         stay in the foreground\n"
+	       "  -d, --debug             log every request (same as --log-level=debug)\n"
 	       "  -c, --config=FILE       configuration file (default %s)\n"
 	       "  -l, --log-level=LEVEL   err, warning, notice, info, debug\n"
 	       "  -t, --transport=TYPE    auto, chardev (kernels <= 6.9), uio (>= 6.10)\n"
@@ -95,6 +96,8 @@ static int parse_argv(int argc, char **argv, struct cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "no-daemon", no_argument, NULL, 'n' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "debug-enabled", no_argument, NULL, 'd' }, /* upstream's spelling */
 		{ "config", required_argument, NULL, 'c' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "transport", required_argument, NULL, 't' },
@@ -108,7 +111,7 @@ static int parse_argv(int argc, char **argv, struct cli *cli)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hVnc:l:t:a:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hVndc:l:t:a:", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			help();
@@ -121,6 +124,9 @@ static int parse_argv(int argc, char **argv, struct cli *cli)
 			break;
 		case 'c':
 			cli->config = optarg;
+			break;
+		case 'd':
+			cli->log_level = "debug";
 			break;
 		case 'l':
 			cli->log_level = optarg;
