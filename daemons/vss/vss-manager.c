@@ -225,10 +225,13 @@ static void on_post_hooks_done(struct vss_hook_run *run, void *userdata)
 {
 	struct vss_manager *m = userdata;
 
+	bool had_jobs = vss_hook_run_count(run) > 0;
+
 	vss_hook_run_log(run);
 	m->post_run = vss_hook_run_free(run);
 	vss_state_clear_hooks(&m->state);
-	(void)write_state(m);
+	if (had_jobs)
+		(void)write_state(m);
 	set_phase(m, PHASE_IDLE);
 	continue_after_post(m);
 }
