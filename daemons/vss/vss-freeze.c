@@ -54,8 +54,11 @@ struct vss_freezer {
 
 static int default_ioctl(int fd, unsigned long request, void *userdata)
 {
+	/* FIFREEZE/FITHAW take no argument; a valid pointer keeps checkers quiet about "_IOWR". */
+	int unused = 0;
+
 	(void)userdata;
-	return ioctl(fd, request, 0) < 0 ? -errno : 0;
+	return ioctl(fd, request, &unused) < 0 ? -errno : 0;
 }
 
 static struct core *core_unref(struct core *c)

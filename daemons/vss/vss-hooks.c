@@ -355,6 +355,9 @@ static int spawn_job(struct vss_hook_run *run, struct vss_hook_job *j)
 	uint64_t now = 0;
 	pid_t pid;
 
+	/* posix_spawn reports exec failures too, but not under every runtime (valgrind). */
+	if (access(j->path, X_OK) < 0)
+		return -errno;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	(void)fcntl(pipefd[0], F_SETFL, O_NONBLOCK);

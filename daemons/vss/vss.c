@@ -324,17 +324,25 @@ static int command_thaw(const struct vss_config *c)
 	return result;
 }
 
+/* Is pid an hv_vss_daemon (possibly under a wrapper such as valgrind)? */
 static bool daemon_alive(pid_t pid)
 {
-	_cleanup_free_ char *path = NULL, *comm = NULL;
+	_cleanup_free_ char *path = NULL, *cmdline = NULL;
+	size_t size = 0;
 
 	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
 		return false;
-	if (asprintf(&path, "/proc/%d/comm", (int)pid) < 0)
+	if (asprintf(&path, "/proc/%d/cmdline", (int)pid) < 0)
 		return false;
-	if (read_one_line_file(path, &comm) < 0)
+	if (read_full_file(path, 64 * 1024, &cmdline, &size) < 0)
 		return false;
-	return streq(comm, "hv_vss_daemon") || startswith(comm, "lt-hv_vss");
+	for (size_t off = 0; off < size; off += strlen(cmdline + off) + 1) {
+		const char *arg = cmdline + off, *slash = strrchr(arg, '/');
+
+		if (streq(slash ? slash + 1 : arg, "hv_vss_daemon"))
+			return true;
+	}
+	return false;
 }
 
 static void format_time(uint64_t usec, char *buf, size_t size, bool iso)
