@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -232,10 +233,10 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
 	(void)revents;
 	(void)!read(fd, &v, sizeof(v));
 	join_worker(f);
-	if (f->aborted || !f->done)
+	if (!f->done)
 		return 0;
 	pthread_mutex_lock(&f->core->lock);
-	result = f->core->result;
+	result = f->aborted ? -ECANCELED : f->core->result;
 	pthread_mutex_unlock(&f->core->lock);
 	f->done(f, result, f->userdata);
 	return 0;
@@ -331,6 +332,25 @@ int vss_freezer_thaw(struct vss_freezer *f)
 	}
 	free(frozen);
 	return result;
+}
+
+int vss_freezer_wait(struct vss_freezer *f, uint64_t timeout_usec)
+{
+	struct timespec deadline;
+	uint64_t t;
+	int r;
+
+	if (!f->running)
+		return 0;
+	t = now_usec(CLOCK_REALTIME) + timeout_usec;
+	deadline.tv_sec = (time_t)(t / USEC_PER_SEC);
+	deadline.tv_nsec = (long)(t % USEC_PER_SEC * NSEC_PER_USEC);
+	r = pthread_timedjoin_np(f->thread, NULL, &deadline);
+	if (r != 0)
+		return -r;
+	f->running = false;
+	f->done_source = sd_event_source_disable_unref(f->done_source);
+	return 0;
 }
 
 struct vss_freezer *vss_freezer_free(struct vss_freezer *f)

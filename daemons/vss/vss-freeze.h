@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "vss-mount.h"
@@ -44,11 +45,12 @@ int vss_freezer_new(struct vss_plan *plan, const struct vss_freezer_ops *ops,
 struct vss_freezer *vss_freezer_free(struct vss_freezer *f);
 
 /*
- * Freeze everything in the worker; done(result) runs on the event loop:
- * 0 when all are frozen, else the first error (the failed filesystem is
- * vss_freezer_failed_index(); those before it stay frozen until
- * vss_freezer_thaw()). Fails at once, freezing nothing, if a filesystem
- * could not be opened. done is not called after vss_freezer_thaw().
+ * Freeze everything in the worker; done(result) runs on the event loop
+ * when the worker ends: 0 when all are frozen, else the first error (the
+ * failed filesystem is vss_freezer_failed_index(); those before it stay
+ * frozen until vss_freezer_thaw()), or -ECANCELED when vss_freezer_thaw()
+ * interrupted it (the worker has then undone whatever it froze late).
+ * Fails at once, freezing nothing, if a filesystem could not be opened.
  */
 int vss_freezer_start(struct vss_freezer *f, sd_event *event, vss_freezer_done_fn done,
 		      void *userdata);
@@ -60,7 +62,13 @@ int vss_freezer_start(struct vss_freezer *f, sd_event *event, vss_freezer_done_f
  */
 int vss_freezer_thaw(struct vss_freezer *f);
 
+/*
+ * The worker is still inside the kernel: after vss_freezer_thaw() this
+ * means a freeze may yet complete (and be undone by the worker).
+ */
 bool vss_freezer_running(const struct vss_freezer *f);
+/* Wait up to timeout_usec for the worker to end (exit path). 0 or -ETIMEDOUT. */
+int vss_freezer_wait(struct vss_freezer *f, uint64_t timeout_usec);
 size_t vss_freezer_count(const struct vss_freezer *f);
 /* How many are frozen right now (from the event loop's point of view). */
 size_t vss_freezer_frozen_count(const struct vss_freezer *f);

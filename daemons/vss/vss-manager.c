@@ -26,6 +26,8 @@
 
 /* Larger than any VSS message, so that an oversized one is seen as such. */
 #define VSS_DEV_BUF_SIZE 64
+/* How long an exiting daemon waits for a freeze stuck in the kernel to end. */
+#define VSS_EXIT_WAIT_USEC (10 * USEC_PER_SEC)
 
 enum phase {
 	PHASE_IDLE,
@@ -54,6 +56,8 @@ struct vss_manager {
 	const char *abort_reason;	/* stop or device reset during the freeze hooks */
 
 	struct vss_freezer *freezer;
+	/* Given up while stuck in FIFREEZE: its worker undoes the freeze if it ever completes. */
+	struct vss_freezer *abandoned;
 	sd_event_source *auto_thaw_source;
 	bool logs_held;
 	bool auto_thawed;	/* answer the next THAW with HV_E_FAIL */
@@ -170,7 +174,11 @@ static int thaw_everything(struct vss_manager *m, const char *result)
 			const char *step = NULL;
 			int e = vss_freezer_error(m->freezer, i, &step);
 
-			if (e < 0 && step && streq(step, "thaw"))
+			if (e < 0 && step && streq(step, "unsupported"))
+				log_info("%s (%s) does not support freezing: not frozen",
+					 vss_freezer_mount_point(m->freezer, i),
+					 vss_freezer_fs(m->freezer, i)->fstype);
+			else if (e < 0 && step && streq(step, "thaw"))
 				log_error_errno(e, "Cannot thaw %s: %m; it stays frozen, "
 						"try \"hv_vss_daemon --thaw\"",
 						vss_freezer_mount_point(m->freezer, i));
@@ -189,8 +197,14 @@ static int thaw_everything(struct vss_manager *m, const char *result)
 		m->n_failed++;
 	else
 		m->n_ok++;
+	if (m->freezer && vss_freezer_running(m->freezer)) {
+		log_warning("A freeze is stuck in the kernel; it is undone as soon as it completes");
+		m->abandoned = m->freezer;
+		m->freezer = NULL;
+	}
 	m->freezer = vss_freezer_free(m->freezer);
-	m->state.kind = r < 0 ? VSS_STATE_FROZEN : VSS_STATE_THAWED;
+	/* Until a stuck freeze is over, the state file keeps saying "may be frozen". */
+	m->state.kind = r < 0 || m->abandoned ? VSS_STATE_FROZEN : VSS_STATE_THAWED;
 	m->state.since_usec = now_usec(CLOCK_REALTIME);
 	(void)vss_state_set_result(&m->state, m->freeze_failed ? "failed" : result);
 	start_post_hooks(m);
@@ -304,10 +318,27 @@ static int on_auto_thaw(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* A freeze given up while stuck in the kernel has ended (and undone itself). */
+static void on_abandoned_done(struct vss_manager *m)
+{
+	m->abandoned = vss_freezer_free(m->abandoned);
+	log_notice("The stuck freeze completed and was undone");
+	if (m->phase == PHASE_FREEZING || m->phase == PHASE_FROZEN || m->freezer)
+		return;
+	m->state.kind = VSS_STATE_THAWED;
+	(void)write_state(m);
+}
+
 static void on_frozen(struct vss_freezer *f, int result, void *userdata)
 {
 	struct vss_manager *m = userdata;
 
+	if (f == m->abandoned) {
+		on_abandoned_done(m);
+		return;
+	}
+	if (f != m->freezer || result == -ECANCELED)
+		return;
 	if (result == 0) {
 		m->frozen_usec = mono_now(m);
 		set_phase(m, PHASE_FROZEN);
@@ -466,6 +497,9 @@ static int begin_freeze(struct vss_manager *m)
 	struct vss_hook_list hooks = { 0 };
 	int r;
 
+	if (m->abandoned)
+		return log_error_errno(EBUSY, "Refusing to freeze: an earlier freeze is still stuck "
+					      "in the kernel");
 	m->freeze_failed = false;
 	m->abort_reason = NULL;
 	m->auto_thawed = false;
@@ -784,25 +818,48 @@ void vss_manager_stop(struct vss_manager *m)
 
 struct vss_manager *vss_manager_free(struct vss_manager *m)
 {
+	bool thaw_failed = false, changed;
+
 	if (!m)
 		return NULL;
+	changed = m->freezer || m->abandoned;
 	/*
 	 * Last line of defence: never leave with anything frozen. Hooks still
 	 * owed a "thaw" stay in the state file for the next start or --thaw.
 	 */
 	m->auto_thaw_source = sd_event_source_disable_unref(m->auto_thaw_source);
 	if (m->freezer) {
-		int r = vss_freezer_thaw(m->freezer);
-
-		m->state.kind = r < 0 ? VSS_STATE_FROZEN : VSS_STATE_THAWED;
-		m->state.since_usec = now_usec(CLOCK_REALTIME);
+		thaw_failed = vss_freezer_thaw(m->freezer) < 0;
 		(void)vss_state_set_result(&m->state, "aborted");
+		if (vss_freezer_running(m->freezer) && !m->abandoned) {
+			m->abandoned = m->freezer;
+			m->freezer = NULL;
+		}
 		m->freezer = vss_freezer_free(m->freezer);
+		m->state.kind = VSS_STATE_THAWED;
 	}
 	if (m->logs_held) {
 		log_release();
 		m->logs_held = false;
 	}
+	if (m->abandoned) {
+		/*
+		 * Exiting would not stop a freeze stuck in the kernel, only the
+		 * undo that follows it: give it a moment.
+		 */
+		if (vss_freezer_wait(m->abandoned, VSS_EXIT_WAIT_USEC) < 0) {
+			log_error("A freeze is still stuck in the kernel; \"hv_vss_daemon --thaw\" "
+				  "thaws it once it completes");
+			thaw_failed = true;
+		} else {
+			m->state.kind = VSS_STATE_THAWED;
+		}
+		m->abandoned = vss_freezer_free(m->abandoned);
+	}
+	if (thaw_failed)
+		m->state.kind = VSS_STATE_FROZEN;
+	if (changed)
+		m->state.since_usec = now_usec(CLOCK_REALTIME);
 	m->post_run = vss_hook_run_free(m->post_run);
 	m->freeze_run = vss_hook_run_free(m->freeze_run);
 	m->dev = hv_dev_free(m->dev);

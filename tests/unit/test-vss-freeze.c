@@ -331,7 +331,9 @@ START_TEST(vss_freeze__thaw_during_a_stalled_freeze_undoes_it)
 	while (vss_freezer_running(f))
 		ck_assert_int_ge(sd_event_run(e, 100 * USEC_PER_MSEC), 0);
 	expect_calls("F0 T0 F1 T1");
-	ck_assert_int_eq(r.calls, 0);
+	/* The end of the abandoned freeze is reported as cancelled. */
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.result, -ECANCELED);
 	ck_assert_uint_eq(vss_freezer_frozen_count(f), 0);
 	vss_freezer_free(f);
 	sd_event_unref(e);
@@ -368,6 +370,30 @@ START_TEST(vss_freeze__free_during_a_stalled_freeze_detaches_the_worker)
 }
 END_TEST
 
+START_TEST(vss_freeze__wait_for_a_stalled_worker)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { 0 };
+	struct vss_freezer *f;
+	sd_event *e;
+
+	fake.stall_index = 2;
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_int_eq(vss_freezer_wait(f, 0), 0);	/* not started: nothing to wait for */
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
+	wait_stalled();
+	ck_assert_int_eq(vss_freezer_thaw(f), 0);
+	ck_assert_int_eq(vss_freezer_wait(f, 50 * USEC_PER_MSEC), -ETIMEDOUT);
+	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	ck_assert_int_eq(vss_freezer_wait(f, 10 * USEC_PER_SEC), 0);
+	ck_assert(!vss_freezer_running(f));
+	expect_calls("F0 F1 T1 T0 F2 T2");
+	vss_freezer_free(f);
+	sd_event_unref(e);
+}
+END_TEST
+
 START_TEST(vss_freeze__open_mount_refuses_special_files_and_other_mounts)
 {
 	char *fifo;
@@ -396,6 +422,7 @@ int main(void)
 	tcase_add_test(tc, vss_freeze__falls_back_to_another_mount_point);
 	tcase_add_test(tc, vss_freeze__thaw_during_a_stalled_freeze_undoes_it);
 	tcase_add_test(tc, vss_freeze__free_during_a_stalled_freeze_detaches_the_worker);
+	tcase_add_test(tc, vss_freeze__wait_for_a_stalled_worker);
 	tcase_add_test(tc, vss_freeze__open_mount_refuses_special_files_and_other_mounts);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
