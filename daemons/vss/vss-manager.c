@@ -110,6 +110,8 @@ static int write_state(struct vss_manager *m)
 	int r;
 
 	m->state.pid = getpid();
+	/* Never called between freeze and thaw: recreating a removed directory is safe. */
+	(void)mkdir_p(m->config->state_dir, 0755);
 	r = vss_state_write(m->config->state_dir, &m->state);
 	if (r < 0)
 		log_warning_errno(r, "Cannot write the state file in %s: %m", m->config->state_dir);

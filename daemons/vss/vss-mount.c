@@ -153,7 +153,8 @@ static int parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor)
 
 /*
  * One line:
- *   id parent major:minor root mount_point mount_options [optional...] - fstype source super_options
+ *   id parent major:minor root mount_point mount_options [optional...] -
+ *   fstype source super_options
  * Fields are separated by single spaces; spaces inside values are escaped.
  */
 static int parse_line(char *line, struct vss_mount *ret)

@@ -492,6 +492,9 @@ static int run_daemon(const struct vss_config *c, bool no_daemon)
 	r = hv_daemonize(no_daemon);
 	if (r < 0)
 		return r;
+	/* Detached, stderr is /dev/null: log to the journal (stderr if there is none). */
+	if (!no_daemon)
+		log_setup("hv_vss_daemon", LOG_TARGET_JOURNAL);
 	/* Hooks are child event sources: SIGCHLD is blocked before any thread exists. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

@@ -170,7 +170,8 @@ static char *read_log(void)
 
 START_TEST(vss_hooks__runs_in_order_with_action_and_captures_output)
 {
-	char *a = hook("h", "10-a", 0755, "echo out-$1; echo err-$1 >&2; if read x; then echo stdin-not-null; fi");
+	char *a = hook("h", "10-a", 0755,
+		       "echo out-$1; echo err-$1 >&2; if read x; then echo stdin-not-null; fi");
 	char *b = hook("h", "20-b", 0755, "pwd");
 	struct done d = { 0 };
 	struct vss_hook_run *run;
