@@ -340,6 +340,9 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 	run->out_source = sd_event_source_disable_unref(run->out_source);
 	run->out_fd = safe_close(run->out_fd);
 	run->timer_source = sd_event_source_disable_unref(run->timer_source);
+	/* A hook that was stopped takes whatever it started along; one that exited does not. */
+	if (run->kill_stage > 0)
+		kill_group(run, SIGKILL);
 	run->pid = -1;
 	schedule_step(run);
 	return 0;

@@ -240,7 +240,6 @@ static void on_post_hook_job(struct vss_hook_run *run, const struct vss_hook_job
 static void on_post_hooks_done(struct vss_hook_run *run, void *userdata)
 {
 	struct vss_manager *m = userdata;
-
 	bool had_jobs = vss_hook_run_count(run) > 0;
 
 	vss_hook_run_log(run);
