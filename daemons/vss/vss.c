@@ -65,7 +65,7 @@ static void help(void)
 	       "Hyper-V VSS daemon: freezes filesystems for host-initiated backups.\n"
 	       "\n"
 	       "  -n, --no-daemon            Stay in the foreground\n"
-	       "  -d, --debug-enabled        Log debug messages\n"
+	       "  -d, --debug                Log debug messages (--debug-enabled too)\n"
 	       "  -h, --help                 Show this help\n"
 	       "  -V, --version              Show the version\n"
 	       "  -c, --config=FILE          Configuration file (default %s)\n"
@@ -108,7 +108,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option options[] = {
 		{ "no-daemon", no_argument, NULL, 'n' },
-		{ "debug-enabled", no_argument, NULL, 'd' },
+		{ "debug-enabled", no_argument, NULL, 'd' },	/* upstream's spelling */
+		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "config", required_argument, NULL, 'c' },
