@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vss-freeze.c: the freeze engine with injected ioctls (no root needed):
+ * order, rollback information, refusals, unsupported filesystems, and a
+ * freeze stalled in the kernel while the event loop gives up on it.
+ */
+#include <check.h>
+#include <errno.h>
+#include <linux/fs.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "testlib.h"
+#include "util.h"
+#include "vss-freeze.h"
+
+#define N_FS 3
+
+struct fake {
+	pthread_mutex_t lock;
+	int fds[N_FS];		/* fd of each filesystem, learnt on first call */
+	char calls[256];	/* "F0 F1 T0 ..." */
+	int fail_index;		/* FIFREEZE on this one fails with fail_error */
+	int fail_error;
+	int stall_index;	/* FIFREEZE on this one waits for stall_pipe */
+	int stall_pipe[2];
+	bool stalled;		/* the worker is inside the stalled FIFREEZE */
+};
+
+static struct fake fake;
+static char *dir;
+static char *paths[N_FS];
+
+static int index_of(int fd)
+{
+	struct stat st, want;
+
+	/* The engine reopens through /proc/self/fd: match by inode. */
+	if (fstat(fd, &st) < 0)
+		return -1;
+	for (int i = 0; i < N_FS; i++)
+		if (stat(paths[i], &want) == 0 && want.st_ino == st.st_ino)
+			return i;
+	return -1;
+}
+
+static int fake_ioctl(int fd, unsigned long request, void *userdata)
+{
+	struct fake *f = userdata;
+	int i = index_of(fd);
+	char call[16];
+
+	ck_assert_int_ge(i, 0);
+	if (request == FIFREEZE && i == f->stall_index) {
+		char c;
+
+		pthread_mutex_lock(&f->lock);
+		f->stalled = true;
+		pthread_mutex_unlock(&f->lock);
+		(void)!read(f->stall_pipe[0], &c, 1);
+	}
+	snprintf(call, sizeof(call), "%s%c%d", "", request == FIFREEZE ? 'F' : 'T', i);
+	pthread_mutex_lock(&f->lock);
+	if (f->calls[0])
+		strcat(f->calls, " ");
+	strcat(f->calls, call);
+	pthread_mutex_unlock(&f->lock);
+	if (request == FIFREEZE && i == f->fail_index)
+		return f->fail_error;
+	return 0;
+}
+
+static const struct vss_freezer_ops ops = { .ioctl = fake_ioctl, .userdata = &fake };
+
+static char *calls(void)
+{
+	char *s;
+
+	pthread_mutex_lock(&fake.lock);
+	s = strdup(fake.calls);
+	pthread_mutex_unlock(&fake.lock);
+	return s;
+}
+
+static void expect_calls(const char *want)
+{
+	char *got = calls();
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+static void wait_stalled(void)
+{
+	for (int i = 0; i < 1000; i++) {
+		bool stalled;
+
+		pthread_mutex_lock(&fake.lock);
+		stalled = fake.stalled;
+		pthread_mutex_unlock(&fake.lock);
+		if (stalled)
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("the worker never reached the stalled freeze");
+}
+
+static void setup(void)
+{
+	log_set_max_level(LOG_CRIT);
+	memset(&fake, 0, sizeof(fake));
+	pthread_mutex_init(&fake.lock, NULL);
+	fake.fail_index = -1;
+	fake.stall_index = -1;
+	ck_assert_int_eq(pipe(fake.stall_pipe), 0);
+	dir = tl_mkdtemp("vss-freeze");
+	for (int i = 0; i < N_FS; i++) {
+		ck_assert_int_ge(asprintf(&paths[i], "%s/fs%d", dir, i), 0);
+		ck_assert_int_eq(mkdir(paths[i], 0755), 0);
+	}
+}
+
+static void teardown(void)
+{
+	close(fake.stall_pipe[0]);
+	close(fake.stall_pipe[1]);
+	for (int i = 0; i < N_FS; i++)
+		free(paths[i]);
+	tl_rm_rf(dir);
+	free(dir);
+}
+
+static struct vss_plan make_plan(const char *missing)
+{
+	struct vss_plan p = { .n = N_FS };
+
+	p.fs = calloc(N_FS, sizeof(*p.fs));
+	for (int i = 0; i < N_FS; i++) {
+		p.fs[i].major = 7;
+		p.fs[i].minor = (unsigned)i;
+		p.fs[i].fstype = strdup("ext4");
+		p.fs[i].source = strdup("/dev/loopX");
+		if (i == 1 && missing)
+			ck_assert_int_eq(strv_extend(&p.fs[i].mount_points, missing), 0);
+		ck_assert_int_eq(strv_extend(&p.fs[i].mount_points, paths[i]), 0);
+		p.fs[i].mount_ids = calloc(2, sizeof(int));
+		p.fs[i].mount_ids[0] = p.fs[i].mount_ids[1] = -1;	/* no mount id check */
+	}
+	return p;
+}
+
+struct result {
+	int result;
+	int calls;
+};
+
+static void on_done(struct vss_freezer *f, int result, void *userdata)
+{
+	struct result *r = userdata;
+
+	(void)f;
+	r->result = result;
+	r->calls++;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	(void)userdata;
+	ck_abort_msg("the freeze did not complete");
+	return 0;
+}
+
+/* Run the loop until done was called. */
+static void wait_done(sd_event *e, struct result *r)
+{
+	sd_event_source *t = NULL;
+
+	ck_assert_int_eq(sd_event_add_time_relative(e, &t, CLOCK_MONOTONIC, 10 * USEC_PER_SEC, 0,
+						    on_timeout, NULL), 0);
+	while (r->calls == 0)
+		ck_assert_int_ge(sd_event_run(e, UINT64_MAX), 0);
+	sd_event_source_unref(t);
+}
+
+START_TEST(vss_freeze__freezes_in_order_thaws_in_reverse)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { .result = 1 };
+	struct vss_freezer *f;
+	sd_event *e;
+
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_ptr_null(p.fs);
+	ck_assert_uint_eq(vss_freezer_count(f), N_FS);
+	ck_assert_str_eq(vss_freezer_mount_point(f, 2), paths[2]);
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
+	ck_assert(vss_freezer_running(f));
+	wait_done(e, &r);
+	ck_assert_int_eq(r.result, 0);
+	ck_assert(!vss_freezer_running(f));
+	ck_assert_uint_eq(vss_freezer_frozen_count(f), N_FS);
+	ck_assert_uint_eq(vss_freezer_failed_index(f), SIZE_MAX);
+	ck_assert_int_eq(vss_freezer_thaw(f), 0);
+	ck_assert_uint_eq(vss_freezer_frozen_count(f), 0);
+	expect_calls("F0 F1 F2 T2 T1 T0");
+	/* One freeze per freezer. */
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), -EBUSY);
+	vss_freezer_free(f);
+	sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(vss_freeze__stops_at_the_first_refusal)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { 0 };
+	struct vss_freezer *f;
+	const char *step = NULL;
+	sd_event *e;
+
+	fake.fail_index = 1;
+	fake.fail_error = -EIO;
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
+	wait_done(e, &r);
+	ck_assert_int_eq(r.result, -EIO);
+	ck_assert_uint_eq(vss_freezer_failed_index(f), 1);
+	ck_assert_int_eq(vss_freezer_error(f, 1, &step), -EIO);
+	ck_assert_str_eq(step, "freeze");
+	ck_assert(vss_freezer_is_frozen(f, 0));
+	ck_assert(!vss_freezer_is_frozen(f, 1));
+	ck_assert_int_eq(vss_freezer_thaw(f), 0);
+	expect_calls("F0 F1 T0");
+	vss_freezer_free(f);
+	sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(vss_freeze__skips_filesystems_without_freeze_support)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { .result = 1 };
+	struct vss_freezer *f;
+	const char *step = NULL;
+	sd_event *e;
+
+	fake.fail_index = 1;
+	fake.fail_error = -EOPNOTSUPP;
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
+	wait_done(e, &r);
+	ck_assert_int_eq(r.result, 0);
+	ck_assert_int_eq(vss_freezer_error(f, 1, &step), -EOPNOTSUPP);
+	ck_assert_str_eq(step, "unsupported");
+	ck_assert_uint_eq(vss_freezer_frozen_count(f), 2);
+	/* Freeing thaws. */
+	vss_freezer_free(f);
+	expect_calls("F0 F1 F2 T2 T0");
+	sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(vss_freeze__unopenable_filesystem_fails_before_freezing)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { 0 };
+	struct vss_freezer *f;
+	const char *step = NULL;
+	sd_event *e;
+
+	tl_rm_rf(paths[2]);
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_ptr_null(vss_freezer_mount_point(f, 2));
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), -ENOENT);
+	ck_assert_uint_eq(vss_freezer_failed_index(f), 2);
+	ck_assert_int_eq(vss_freezer_error(f, 2, &step), -ENOENT);
+	ck_assert_str_eq(step, "open");
+	ck_assert_int_eq(r.calls, 0);
+	expect_calls("");
+	vss_freezer_free(f);
+	sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(vss_freeze__falls_back_to_another_mount_point)
+{
+	char *gone;
+	struct vss_plan p;
+	struct vss_freezer *f;
+
+	ck_assert_int_ge(asprintf(&gone, "%s/not-there", dir), 0);
+	p = make_plan(gone);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_str_eq(vss_freezer_mount_point(f, 1), paths[1]);
+	vss_freezer_free(f);
+	free(gone);
+}
+END_TEST
+
+START_TEST(vss_freeze__thaw_during_a_stalled_freeze_undoes_it)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { 0 };
+	struct vss_freezer *f;
+	sd_event *e;
+
+	/* FIFREEZE of fs1 hangs (a disk that does not answer)... */
+	fake.stall_index = 1;
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
+	wait_stalled();
+	expect_calls("F0");
+	/* ... the event loop gives up (auto-thaw): fs0 thawed at once ... */
+	ck_assert_int_eq(vss_freezer_thaw(f), 0);
+	expect_calls("F0 T0");
+	ck_assert(vss_freezer_running(f));
+	/* ... and when the kernel finally completes fs1's freeze, the worker undoes it. */
+	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	while (vss_freezer_running(f))
+		ck_assert_int_ge(sd_event_run(e, 100 * USEC_PER_MSEC), 0);
+	expect_calls("F0 T0 F1 T1");
+	/* The end of the abandoned freeze is reported as cancelled. */
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.result, -ECANCELED);
+	ck_assert_uint_eq(vss_freezer_frozen_count(f), 0);
+	vss_freezer_free(f);
+	sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(vss_freeze__free_during_a_stalled_freeze_detaches_the_worker)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { 0 };
+	struct vss_freezer *f;
+	sd_event *e;
+	char *got = NULL;
+
+	fake.stall_index = 0;
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
+	wait_stalled();
+	vss_freezer_free(f);
+	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	for (int i = 0; i < 500; i++) {
+		free(got);
+		got = calls();
+		if (streq(got, "F0 T0"))
+			break;
+		usleep(10000);
+	}
+	ck_assert_str_eq(got, "F0 T0");
+	free(got);
+	/* Give the detached worker time to drop its reference before the leak check. */
+	usleep(100000);
+	sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(vss_freeze__wait_for_a_stalled_worker)
+{
+	struct vss_plan p = make_plan(NULL);
+	struct result r = { 0 };
+	struct vss_freezer *f;
+	sd_event *e;
+
+	fake.stall_index = 2;
+	ck_assert_int_eq(sd_event_new(&e), 0);
+	ck_assert_int_eq(vss_freezer_new(&p, &ops, &f), 0);
+	ck_assert_int_eq(vss_freezer_wait(f, 0), 0);	/* not started: nothing to wait for */
+	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
+	wait_stalled();
+	ck_assert_int_eq(vss_freezer_thaw(f), 0);
+	ck_assert_int_eq(vss_freezer_wait(f, 50 * USEC_PER_MSEC), -ETIMEDOUT);
+	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	ck_assert_int_eq(vss_freezer_wait(f, 10 * USEC_PER_SEC), 0);
+	ck_assert(!vss_freezer_running(f));
+	expect_calls("F0 F1 T1 T0 F2 T2");
+	vss_freezer_free(f);
+	sd_event_unref(e);
+}
+END_TEST
+
+START_TEST(vss_freeze__open_mount_refuses_special_files_and_other_mounts)
+{
+	char *fifo;
+
+	ck_assert_int_ge(asprintf(&fifo, "%s/fifo", dir), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(vss_open_mount(fifo, -1), -ENOTDIR);
+	ck_assert_int_eq(vss_open_mount("/nonexistent/x", -1), -ENOENT);
+	/* The directory is on some mount, certainly not on mount id 0. */
+	ck_assert_int_eq(vss_open_mount(dir, 0), -ESTALE);
+	free(fifo);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vss-freeze");
+	TCase *tc = tcase_create("freezer");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, vss_freeze__freezes_in_order_thaws_in_reverse);
+	tcase_add_test(tc, vss_freeze__stops_at_the_first_refusal);
+	tcase_add_test(tc, vss_freeze__skips_filesystems_without_freeze_support);
+	tcase_add_test(tc, vss_freeze__unopenable_filesystem_fails_before_freezing);
+	tcase_add_test(tc, vss_freeze__falls_back_to_another_mount_point);
+	tcase_add_test(tc, vss_freeze__thaw_during_a_stalled_freeze_undoes_it);
+	tcase_add_test(tc, vss_freeze__free_during_a_stalled_freeze_detaches_the_worker);
+	tcase_add_test(tc, vss_freeze__wait_for_a_stalled_worker);
+	tcase_add_test(tc, vss_freeze__open_mount_refuses_special_files_and_other_mounts);
+	suite_add_tcase(s, tc);
+	return tl_run_suite(s);
+}
