@@ -282,6 +282,192 @@ out:
 	fk_free(fk);
 }
 
+/* ---- 2. VSS ------------------------------------------------------------ */
+
+static int run_argv(char *const argv[])
+{
+	int status;
+	pid_t pid = spawn(argv);
+
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static uint32_t vss_request(struct fake_kernel *fk, unsigned op, double *ret_ms)
+{
+	struct hv_vss_msg m = { 0 };
+	double t0 = now();
+
+	m.hdr.operation = (__u8)op;
+	if (fk_transact(fk, &m, sizeof(m), &m, sizeof(m), 120000) != (ssize_t)sizeof(m))
+		return HV_E_FAIL;
+	if (ret_ms)
+		*ret_ms = (now() - t0) * 1000;
+	return (uint32_t)m.error;
+}
+
+static void show_file(const char *file, const char *indent)
+{
+	char line[1024];
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		say("%s%s", indent, line);
+	fclose(f);
+}
+
+static void demo_vss(void)
+{
+	char dir[4200], img[4300], mnt[4300], hooks[4300], hook[4400], hooklog[4300];
+	char sock[4300], state[4300], conf[4300], daemonlog[4300], probe[4400];
+	char script[9000];
+	struct hv_vss_msg reg = { 0 };
+	__u32 reg_answer = HV_VSS_OP_REGISTER1;
+	struct fake_kernel *fk = NULL;
+	bool mounted = false;
+	pid_t pid = -1, writer = -1;
+	double ms;
+	int status;
+
+	heading("2. A host backup over VSS (hv_vss_daemon)");
+	if (geteuid() != 0) {
+		say("Skipped: freezing a filesystem needs root (run ./run demo as root).\n");
+		return;
+	}
+	path(dir, sizeof(dir), "vss");
+	snprintf(img, sizeof(img), "%s/data.img", dir);
+	snprintf(mnt, sizeof(mnt), "%s/data", dir);
+	snprintf(hooks, sizeof(hooks), "%s/hooks.d", dir);
+	snprintf(hook, sizeof(hook), "%s/10-database", hooks);
+	snprintf(hooklog, sizeof(hooklog), "%s/hook.log", dir);
+	snprintf(sock, sizeof(sock), "%s/hv_vss", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(conf, sizeof(conf), "%s/vss.conf", dir);
+	snprintf(daemonlog, sizeof(daemonlog), "%s/daemon.log", dir);
+	snprintf(probe, sizeof(probe), "%s/written-during-backup", mnt);
+	mkdir(dir, 0755);
+	mkdir(mnt, 0755);
+	mkdir(hooks, 0755);
+	mkdir(state, 0755);
+	(void)umount2(mnt, MNT_DETACH);
+	unlink(img);
+	unlink(hooklog);
+
+	/* A data disk: an ext4 image, loop-mounted. */
+	{
+		char *truncate_argv[] = { "/usr/bin/truncate", "-s", "64M", img, NULL };
+		char *mkfs_argv[] = { "/sbin/mkfs.ext4", "-q", "-F", img, NULL };
+		char *mount_argv[] = { "/bin/mount", "-o", "loop", img, mnt, NULL };
+
+		if (run_argv(truncate_argv) != 0 || run_argv(mkfs_argv) != 0 ||
+		    run_argv(mount_argv) != 0)
+			return fail("cannot create and mount the demo filesystem", 0);
+		mounted = true;
+	}
+	/* An application hook, as a database would install one. */
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\n"
+		 "# Application-consistent backups: flush before the freeze, resume after.\n"
+		 "echo \"$(date +%%T.%%3N) database hook: $1\" >> '%s'\n"
+		 "echo \"database: $1 done\"\n",
+		 hooklog);
+	write_text(hook, script, 0755);
+	write_text(conf, "[Daemon]\nLogLevel=info\n", 0644);
+
+	fk = fk_new(sock);
+	if (!fk) {
+		fail("kernel socket", errno);
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int log = open(daemonlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (log >= 0)
+			dup2(log, STDERR_FILENO);
+		execl(BIN "/vss/hv_vss_daemon", "hv_vss_daemon", "-n", "-c", conf, "--device",
+		      sock, "--state-dir", state, "--include", mnt, "--exclude", "/",
+		      "--hook-dir", hooks, (char *)NULL);
+		_exit(127);
+	}
+	reg.hdr.operation = HV_VSS_OP_REGISTER1;
+	if (fk_register(fk, sizeof(reg), &reg, 1, &reg_answer, sizeof(reg_answer), TIMEOUT_MS) <
+	    0) {
+		fail("hv_vss_daemon did not register", 0);
+		goto out;
+	}
+	say("hv_vss_daemon registered; it will freeze only the demo disk %s\n", mnt);
+
+	{
+		struct hv_vss_msg m = { 0 };
+
+		m.hdr.operation = HV_VSS_OP_HOT_BACKUP;
+		if (fk_transact(fk, &m, sizeof(m), &m, sizeof(m), TIMEOUT_MS) == sizeof(m))
+			say("Host: HOT_BACKUP -> status %#x, capability flags %#x\n",
+			    (unsigned)m.error, m.flags);
+	}
+
+	if (vss_request(fk, HV_VSS_OP_FREEZE, &ms) != HV_S_OK) {
+		fail("FREEZE", 0);
+		goto out;
+	}
+	say("Host: FREEZE -> frozen in %.1f ms (freeze hooks ran first)\n", ms);
+	say("Guest: hv_vss_daemon --status\n");
+	{
+		char *argv[] = { BIN "/vss/hv_vss_daemon", "--status", "--state-dir", state, NULL };
+
+		fflush(stdout);
+		if (run_argv(argv) != 0)
+			fail("--status", 0);
+	}
+
+	/* An application keeps writing: its write waits until the thaw. */
+	writer = fork();
+	if (writer == 0) {
+		int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		_exit(fd >= 0 && write(fd, "after\n", 6) == 6 && fsync(fd) == 0 ? 0 : 1);
+	}
+	usleep(500 * 1000);
+	if (waitpid(writer, &status, WNOHANG) == 0)
+		say("Guest: an application's write to %s is waiting: the disk is stable "
+		    "for the snapshot\n", mnt);
+	else
+		fail("a write went through while frozen", 0);
+	say("Host: (snapshots the disk)\n");
+
+	if (vss_request(fk, HV_VSS_OP_THAW, &ms) != HV_S_OK) {
+		fail("THAW", 0);
+		goto out;
+	}
+	say("Host: THAW -> thawed in %.1f ms\n", ms);
+	if (waitpid(writer, &status, 0) == writer && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0)
+		say("Guest: the waiting write completed after the thaw\n");
+	else
+		fail("the write did not complete after the thaw", 0);
+	writer = -1;
+	usleep(200 * 1000); /* thaw hooks run after the THAW answer */
+	say("The database hook's own log:\n");
+	show_file(hooklog, "  ");
+out:
+	if (writer > 0)
+		waitpid(writer, NULL, 0);
+	if (pid > 0) {
+		if (stop(pid) != 0)
+			fail("hv_vss_daemon did not exit cleanly", 0);
+		say("hv_vss_daemon's log (held in memory while frozen, written after the thaw):\n");
+		show_file(daemonlog, "  ");
+	}
+	if (fk)
+		fk_free(fk);
+	if (mounted && umount(mnt) < 0)
+		fail("unmount", errno);
+}
+
 /* ---- 3. fcopy ---------------------------------------------------------- */
 
 static int fcopy_send_file(struct fcopy_host *h, const char *src, const char *dst_dir,
