@@ -56,6 +56,9 @@ fail:
 }
 
 static void notify(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void notify(const char *prefix, const char *fmt, va_list ap)
 {
 	char *status = NULL;
 
