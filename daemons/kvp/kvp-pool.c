@@ -95,6 +95,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -805,6 +806,39 @@ static void pool_end(struct kvp_pool *p, bool wrote)
 	unlock_fd(p->fd);
 }
 
+/*
+ * Reads without the locks. While the inotify watch is in place, an empty
+ * event queue means nobody has written, truncated, replaced or re-linked
+ * the pool file since we last looked under the lock: a completed write
+ * queues its event before it returns, and our own events were drained
+ * under the lock. So the index is the file, and GET/ENUMERATE need none of
+ * the eight syscalls of pool_begin()/pool_end(). A foreign write still in
+ * progress has not returned to its writer either; answering from before it
+ * is a valid order. FIONREAD only peeks: pool_begin() still sees the
+ * events. Without inotify, with a racy or invalid snapshot, or with
+ * anything queued, the locked path runs.
+ */
+static bool pool_quiet(const struct kvp_pool *p)
+{
+	int pending = 0;
+
+	if (p->inotify_fd < 0 || !p->snap_valid || p->snap_racy)
+		return false;
+	return ioctl(p->inotify_fd, FIONREAD, &pending) == 0 && pending == 0;
+}
+
+static int read_begin(struct kvp_pool *p, bool *ret_locked)
+{
+	*ret_locked = !pool_quiet(p);
+	return *ret_locked ? pool_begin(p) : 0;
+}
+
+static void read_end(struct kvp_pool *p, bool locked)
+{
+	if (locked)
+		pool_end(p, false);
+}
+
 /* ---- public API ---- */
 
 int kvp_pool_open(const char *dir, unsigned pool, const struct kvp_pool_options *opts,
@@ -917,6 +951,7 @@ static int copy_out(char *dst, size_t size, const char *src, size_t len, size_t 
 
 int kvp_pool_get(struct kvp_pool *p, const char *key, char *ret_value, size_t size)
 {
+	bool locked;
 	size_t klen;
 	int32_t i;
 	int r;
@@ -924,7 +959,7 @@ int kvp_pool_get(struct kvp_pool *p, const char *key, char *ret_value, size_t si
 	r = check_key(key, &klen);
 	if (r < 0)
 		return r;
-	r = pool_begin(p);
+	r = read_begin(p, &locked);
 	if (r < 0)
 		return r;
 	i = kvp_index_find(&p->ix, key, klen);
@@ -935,7 +970,7 @@ int kvp_pool_get(struct kvp_pool *p, const char *key, char *ret_value, size_t si
 
 		r = copy_out(ret_value, size, kvp_rec_value(rec), rec->vlen, KVP_POOL_MAX_VALUE);
 	}
-	pool_end(p, false);
+	read_end(p, locked);
 	return r;
 }
 
@@ -943,9 +978,10 @@ int kvp_pool_enumerate(struct kvp_pool *p, uint32_t index, char *ret_key, size_t
 		       char *ret_value, size_t value_size)
 {
 	const struct kvp_rec *rec;
+	bool locked;
 	int r;
 
-	r = pool_begin(p);
+	r = read_begin(p, &locked);
 	if (r < 0)
 		return r;
 	if (index >= p->ix.n)
@@ -963,18 +999,19 @@ int kvp_pool_enumerate(struct kvp_pool *p, uint32_t index, char *ret_key, size_t
 				       KVP_POOL_MAX_VALUE);
 		}
 	}
-	pool_end(p, false);
+	read_end(p, locked);
 	return r;
 }
 
 int kvp_pool_count(struct kvp_pool *p, size_t *ret)
 {
-	int r = pool_begin(p);
+	bool locked;
+	int r = read_begin(p, &locked);
 
 	if (r < 0)
 		return r;
 	*ret = p->ix.n;
-	pool_end(p, false);
+	read_end(p, locked);
 	return 0;
 }
 

@@ -10,6 +10,9 @@
  *                                until HV_S_CONT, as the host does
  *   fsync_ceiling_per_s          2560-byte pwrite + fdatasync on the same
  *                                filesystem: the physical limit for durable SETs
+ *   ipc_round_trip_floor_per_s   a bare 7432-byte request/reply between two
+ *                                processes over the same kind of socket, no
+ *                                work: the limit for GET and ENUMERATE here
  *   kvp_set_10k_per_fsync        headline: SET rate on 10k keys / fsync ceiling
  *
  * Each figure is the median of ROUNDS rounds.
@@ -23,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,9 +222,50 @@ static double fsync_ceiling(void)
 	return median(rounds, ROUNDS);
 }
 
+/* Two processes bouncing a whole KVP message: the transport's own cost. */
+static double ipc_floor(void)
+{
+	static struct hv_kvp_msg m;
+	double rounds[ROUNDS];
+	int sv[2];
+	pid_t echo;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair");
+	echo = fork();
+	if (echo < 0)
+		die("fork");
+	if (echo == 0) {
+		close(sv[0]);
+		for (;;) {
+			ssize_t n = read(sv[1], &m, sizeof(m));
+
+			if (n <= 0 || write(sv[1], &m, (size_t)n) != n)
+				_exit(0);
+		}
+	}
+	close(sv[1]);
+	for (int r = 0; r < ROUNDS; r++) {
+		double start = now(), t;
+		unsigned long done = 0;
+
+		do {
+			if (write(sv[0], &m, sizeof(m)) != (ssize_t)sizeof(m) ||
+			    read(sv[0], &m, sizeof(m)) != (ssize_t)sizeof(m))
+				die("ipc probe failed");
+			done++;
+			t = now() - start;
+		} while (t < ROUND_SECONDS);
+		rounds[r] = (double)done / t;
+	}
+	close(sv[0]);
+	waitpid(echo, NULL, 0);
+	return median(rounds, ROUNDS);
+}
+
 int main(int argc, char **argv)
 {
-	double get, set100, set10k, enum10k, ceiling;
+	double get, set100, set10k, enum10k, ceiling, floor;
 	FILE *f;
 
 	if (argc > 1)
@@ -251,12 +297,15 @@ int main(int argc, char **argv)
 	enum10k = enumerate_s(1, 10000);
 	stop_daemon();
 	ceiling = fsync_ceiling();
+	floor = ipc_floor();
 
 	printf("kvp_get_ops_per_s: %.0f ops/s\n", get);
 	printf("kvp_set_ops_per_s_100_keys: %.0f ops/s\n", set100);
 	printf("kvp_set_ops_per_s_10k_keys: %.0f ops/s\n", set10k);
 	printf("kvp_enumerate_10k_keys_s: %.3f s\n", enum10k);
 	printf("fsync_ceiling_per_s: %.0f ops/s\n", ceiling);
+	printf("ipc_round_trip_floor_per_s: %.0f ops/s\n", floor);
+	printf("kvp_get_vs_ipc_floor: %.2f ratio\n", get / floor);
 	printf("kvp_set_10k_per_fsync: %.2f ratio\n", set10k / ceiling);
 
 	fk_free(fk);
