@@ -228,11 +228,11 @@ int read_one_line_file(const char *path, char **ret)
 	return 0;
 }
 
-int fsync_directory_of(const char *path)
+int open_parent_directory(const char *path)
 {
 	_cleanup_free_ char *dir = strdup(path);
-	_cleanup_close_ int fd = -1;
 	char *slash;
+	int fd;
 
 	if (!dir)
 		return -ENOMEM;
@@ -244,8 +244,15 @@ int fsync_directory_of(const char *path)
 	else
 		*slash = '\0';
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int fsync_directory_of(const char *path)
+{
+	_cleanup_close_ int fd = open_parent_directory(path);
+
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fsync(fd) < 0)
 		return -errno;
 	return 0;

@@ -49,6 +49,18 @@ static inline const char *strempty(const char *s)
 
 uint64_t now_usec(clockid_t clock);
 
+/* Value of a hex digit, or -1. */
+static inline int unhexchar(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Parse decimal numbers: whole string, no sign for unsigned, range-checked. */
 int safe_atou64(const char *s, uint64_t *ret);
 int safe_atou32(const char *s, uint32_t *ret);
@@ -79,6 +91,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 
 int mkdir_parents(const char *path, mode_t mode);	/* every directory above path */
 int mkdir_p(const char *path, mode_t mode);		/* path and every directory above */
+/* An O_RDONLY|O_DIRECTORY fd of the directory holding path, or -errno. */
+int open_parent_directory(const char *path);
 int fsync_directory_of(const char *path);
 
 /* NULL-terminated string vectors. */

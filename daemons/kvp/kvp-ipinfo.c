@@ -318,17 +318,6 @@ struct kvp_ipinfo *kvp_ipinfo_free(struct kvp_ipinfo *ii)
 
 /* ---- adapter lookup ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "00:15:5D:0a:0b:0c", "00-15-5d-..", "00155d0a0b0c": one separator style. */
 static int parse_mac(const char *s, unsigned char *mac, size_t *ret_len)
 {
@@ -340,8 +329,8 @@ static int parse_mac(const char *s, unsigned char *mac, size_t *ret_len)
 
 		if (n == MAX_HW_ADDR)
 			return -EINVAL;
-		hi = hexval(s[0]);
-		lo = hi < 0 ? -1 : hexval(s[1]);
+		hi = unhexchar(s[0]);
+		lo = hi < 0 ? -1 : unhexchar(s[1]);
 		if (lo < 0)
 			return -EINVAL;
 		mac[n++] = (unsigned char)(hi << 4 | lo);
@@ -378,7 +367,7 @@ static int parse_guid(const char *s, char out[37])
 	for (size_t i = 0; i < 36; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? s[i] != '-' : hexval(s[i]) < 0)
+		if (dash ? s[i] != '-' : unhexchar(s[i]) < 0)
 			return -EINVAL;
 		out[i] = dash ? '-' : (char)(s[i] | 0x20);
 	}

@@ -211,17 +211,6 @@ ssize_t kvp_read_zero_fill(int fd, void *buf, size_t len, off_t off)
 
 /* ---- boot identity ---- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int default_boot(uint8_t ret_id[16], uint64_t *ret_usec)
 {
 	_cleanup_free_ char *s = NULL;
@@ -237,7 +226,7 @@ static int default_boot(uint8_t ret_id[16], uint64_t *ret_usec)
 
 		if (*c == '-')
 			continue;
-		v = hexval(*c);
+		v = unhexchar(*c);
 		if (v < 0)
 			return -EINVAL;
 		if (n % 2 == 0)

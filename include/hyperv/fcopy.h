@@ -9,6 +9,7 @@
 #define _HYPERV_FCOPY_H
 
 #include "compiler.h"
+#include "vmbus.h"
 
 #define HV_FCOPY_VERSION_1	1
 #define HV_FCOPY_MAX_PATH	260	/* UTF-16 units, NUL included */
@@ -25,14 +26,10 @@ enum hv_fcopy_op {
 #define HV_FCOPY_OVER_WRITE	0x1u
 #define HV_FCOPY_CREATE_PATH	0x2u
 
-struct hv_fcopy_guid {
-	__u8 b[16];
-} __packed;
-
 struct hv_fcopy_hdr {
 	__u32 operation;
-	struct hv_fcopy_guid service_id0;	/* unused */
-	struct hv_fcopy_guid service_id1;	/* unused */
+	struct vmbus_guid service_id0;	/* unused */
+	struct vmbus_guid service_id1;	/* unused */
 } __packed;
 HV_WIRE_SIZE(struct hv_fcopy_hdr, 36);
 
