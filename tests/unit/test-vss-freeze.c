@@ -17,74 +17,21 @@
 #include "log.h"
 #include "testlib.h"
 #include "util.h"
+#include "vss-fake-freezer.h"
 #include "vss-freeze.h"
 
 #define N_FS 3
 
-struct fake {
-	pthread_mutex_t lock;
-	int fds[N_FS];		/* fd of each filesystem, learnt on first call */
-	char calls[256];	/* "F0 F1 T0 ..." */
-	int fail_index;		/* FIFREEZE on this one fails with fail_error */
-	int fail_error;
-	int stall_index;	/* FIFREEZE on this one waits for stall_pipe */
-	int stall_pipe[2];
-	bool stalled;		/* the worker is inside the stalled FIFREEZE */
-};
-
-static struct fake fake;
+static struct vss_fake_freezer fake;
 static char *dir;
 static char *paths[N_FS];
 
-static int index_of(int fd)
-{
-	struct stat st, want;
-
-	/* The engine reopens through /proc/self/fd: match by inode. */
-	if (fstat(fd, &st) < 0)
-		return -1;
-	for (int i = 0; i < N_FS; i++)
-		if (stat(paths[i], &want) == 0 && want.st_ino == st.st_ino)
-			return i;
-	return -1;
-}
-
-static int fake_ioctl(int fd, unsigned long request, void *userdata)
-{
-	struct fake *f = userdata;
-	int i = index_of(fd);
-	char call[16];
-
-	ck_assert_int_ge(i, 0);
-	if (request == FIFREEZE && i == f->stall_index) {
-		char c;
-
-		pthread_mutex_lock(&f->lock);
-		f->stalled = true;
-		pthread_mutex_unlock(&f->lock);
-		(void)!read(f->stall_pipe[0], &c, 1);
-	}
-	snprintf(call, sizeof(call), "%s%c%d", "", request == FIFREEZE ? 'F' : 'T', i);
-	pthread_mutex_lock(&f->lock);
-	if (f->calls[0])
-		strcat(f->calls, " ");
-	strcat(f->calls, call);
-	pthread_mutex_unlock(&f->lock);
-	if (request == FIFREEZE && i == f->fail_index)
-		return f->fail_error;
-	return 0;
-}
-
-static const struct vss_freezer_ops ops = { .ioctl = fake_ioctl, .userdata = &fake };
+static const struct vss_freezer_ops ops = { .ioctl = vss_fake_freezer_ioctl,
+					     .userdata = &fake };
 
 static char *calls(void)
 {
-	char *s;
-
-	pthread_mutex_lock(&fake.lock);
-	s = strdup(fake.calls);
-	pthread_mutex_unlock(&fake.lock);
-	return s;
+	return vss_fake_freezer_calls(&fake);
 }
 
 static void expect_calls(const char *want)
@@ -97,27 +44,14 @@ static void expect_calls(const char *want)
 
 static void wait_stalled(void)
 {
-	for (int i = 0; i < 1000; i++) {
-		bool stalled;
-
-		pthread_mutex_lock(&fake.lock);
-		stalled = fake.stalled;
-		pthread_mutex_unlock(&fake.lock);
-		if (stalled)
-			return;
-		usleep(10000);
-	}
-	ck_abort_msg("the worker never reached the stalled freeze");
+	if (!vss_fake_freezer_wait_stalled(&fake, 1000))
+		ck_abort_msg("the worker never reached the stalled freeze");
 }
 
 static void setup(void)
 {
 	log_set_max_level(LOG_CRIT);
-	memset(&fake, 0, sizeof(fake));
-	pthread_mutex_init(&fake.lock, NULL);
-	fake.fail_index = -1;
-	fake.stall_index = -1;
-	ck_assert_int_eq(pipe(fake.stall_pipe), 0);
+	vss_fake_freezer_init(&fake, paths, N_FS, true);
 	dir = tl_mkdtemp("vss-freeze");
 	for (int i = 0; i < N_FS; i++) {
 		ck_assert_int_ge(asprintf(&paths[i], "%s/fs%d", dir, i), 0);
@@ -127,8 +61,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	close(fake.stall_pipe[0]);
-	close(fake.stall_pipe[1]);
+	vss_fake_freezer_done(&fake);
 	for (int i = 0; i < N_FS; i++)
 		free(paths[i]);
 	tl_rm_rf(dir);
@@ -327,7 +260,7 @@ START_TEST(vss_freeze__thaw_during_a_stalled_freeze_undoes_it)
 	expect_calls("F0 T0");
 	ck_assert(vss_freezer_running(f));
 	/* ... and when the kernel finally completes fs1's freeze, the worker undoes it. */
-	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	vss_fake_freezer_release(&fake);
 	while (vss_freezer_running(f))
 		ck_assert_int_ge(sd_event_run(e, 100 * USEC_PER_MSEC), 0);
 	expect_calls("F0 T0 F1 T1");
@@ -354,7 +287,7 @@ START_TEST(vss_freeze__free_during_a_stalled_freeze_detaches_the_worker)
 	ck_assert_int_eq(vss_freezer_start(f, e, on_done, &r), 0);
 	wait_stalled();
 	vss_freezer_free(f);
-	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	vss_fake_freezer_release(&fake);
 	for (int i = 0; i < 500; i++) {
 		free(got);
 		got = calls();
@@ -385,7 +318,7 @@ START_TEST(vss_freeze__wait_for_a_stalled_worker)
 	wait_stalled();
 	ck_assert_int_eq(vss_freezer_thaw(f), 0);
 	ck_assert_int_eq(vss_freezer_wait(f, 50 * USEC_PER_MSEC), -ETIMEDOUT);
-	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	vss_fake_freezer_release(&fake);
 	ck_assert_int_eq(vss_freezer_wait(f, 10 * USEC_PER_SEC), 0);
 	ck_assert(!vss_freezer_running(f));
 	expect_calls("F0 F1 T1 T0 F2 T2");

@@ -27,77 +27,36 @@
 #include "testlib.h"
 #include "util.h"
 #include "vss-conf.h"
+#include "vss-fake-freezer.h"
 #include "vss-manager.h"
 #include "vss-state.h"
 
 #define N_FS 2
 
-struct fake {
-	pthread_mutex_t lock;
-	char calls[256];
-	int fail_index;
-	int fail_error;
-	int stall_index;
-	int stall_pipe[2];
-	bool stalled;
-	char log[16384];
-};
-
-static struct fake fake;
+static struct vss_fake_freezer fake;
 static char *dir, *paths[N_FS];
+
+/* What the daemon logged (the log sink runs on the event loop and the worker). */
+static struct {
+	pthread_mutex_t lock;
+	char text[16384];
+} logbuf = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static struct vss_config config;
 static struct fake_kernel *fk;
 
-static int index_of(int fd)
-{
-	struct stat st, want;
-
-	if (fstat(fd, &st) < 0)
-		return -1;
-	for (int i = 0; i < N_FS; i++)
-		if (stat(paths[i], &want) == 0 && want.st_ino == st.st_ino)
-			return i;
-	return -1;
-}
-
-static int fake_ioctl(int fd, unsigned long request, void *userdata)
-{
-	struct fake *f = userdata;
-	int i = index_of(fd);
-	char call[16];
-
-	if (request == FIFREEZE && i == f->stall_index) {
-		char c;
-
-		pthread_mutex_lock(&f->lock);
-		f->stalled = true;
-		pthread_mutex_unlock(&f->lock);
-		(void)!read(f->stall_pipe[0], &c, 1);
-	}
-	snprintf(call, sizeof(call), "%c%d", request == FIFREEZE ? 'F' : 'T', i);
-	pthread_mutex_lock(&f->lock);
-	if (f->calls[0])
-		strcat(f->calls, " ");
-	strcat(f->calls, call);
-	pthread_mutex_unlock(&f->lock);
-	if (request == FIFREEZE && i == f->fail_index)
-		return f->fail_error;
-	return 0;
-}
-
-static const struct vss_freezer_ops ops = { .ioctl = fake_ioctl, .userdata = &fake };
+static const struct vss_freezer_ops ops = { .ioctl = vss_fake_freezer_ioctl,
+					     .userdata = &fake };
 
 static void log_sink(int level, const char *message, void *userdata)
 {
-	struct fake *f = userdata;
-
 	(void)level;
-	pthread_mutex_lock(&f->lock);
-	if (strlen(f->log) + strlen(message) + 2 < sizeof(f->log)) {
-		strcat(f->log, message);
-		strcat(f->log, "\n");
+	(void)userdata;
+	pthread_mutex_lock(&logbuf.lock);
+	if (strlen(logbuf.text) + strlen(message) + 2 < sizeof(logbuf.text)) {
+		strcat(logbuf.text, message);
+		strcat(logbuf.text, "\n");
 	}
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&logbuf.lock);
 }
 
 static bool wait_calls(const char *want)
@@ -125,22 +84,13 @@ static void expect_calls(const char *want)
 
 static void wait_stalled(void)
 {
-	for (int i = 0; i < 1500; i++) {
-		bool stalled;
-
-		pthread_mutex_lock(&fake.lock);
-		stalled = fake.stalled;
-		pthread_mutex_unlock(&fake.lock);
-		if (stalled)
-			return;
-		usleep(10000);
-	}
-	ck_abort_msg("never stalled");
+	if (!vss_fake_freezer_wait_stalled(&fake, 1500))
+		ck_abort_msg("never stalled");
 }
 
 static void release_stall(void)
 {
-	ck_assert_int_eq(write(fake.stall_pipe[1], "x", 1), 1);
+	vss_fake_freezer_release(&fake);
 }
 
 static enum vss_state_kind state_kind(void)
@@ -230,12 +180,9 @@ static void setup(void)
 {
 	char *mountinfo, *text = NULL, *line, *include;
 
-	memset(&fake, 0, sizeof(fake));
-	pthread_mutex_init(&fake.lock, NULL);
-	fake.fail_index = -1;
-	fake.stall_index = -1;
-	ck_assert_int_eq(pipe(fake.stall_pipe), 0);
-	log_set_sink(log_sink, &fake);
+	vss_fake_freezer_init(&fake, paths, N_FS, false);
+	logbuf.text[0] = '\0';
+	log_set_sink(log_sink, NULL);
 	log_set_max_level(LOG_DEBUG);
 
 	dir = tl_mkdtemp("vss-manager");
@@ -279,8 +226,7 @@ static void teardown(void)
 	fk = fk_free(fk);
 	log_set_sink(NULL, NULL);
 	vss_config_done(&config);
-	close(fake.stall_pipe[0]);
-	close(fake.stall_pipe[1]);
+	vss_fake_freezer_done(&fake);
 	for (int i = 0; i < N_FS; i++)
 		free(paths[i]);
 	tl_rm_rf(dir);
@@ -360,7 +306,7 @@ START_TEST(vss_manager__refusal_in_the_middle_rolls_back)
 	expect_calls("F0 F1 T0");
 	ck_assert(wait_state(VSS_STATE_THAWED));
 	daemon_stop();
-	ck_assert_ptr_nonnull(strstr(fake.log, "Input/output error"));
+	ck_assert_ptr_nonnull(strstr(logbuf.text, "Input/output error"));
 }
 END_TEST
 
@@ -372,7 +318,7 @@ START_TEST(vss_manager__filesystem_frozen_by_someone_else)
 	ck_assert_int_eq(vt_request(fk, HV_VSS_OP_FREEZE, VT_TIMEOUT_MS, NULL), HV_E_FAIL);
 	expect_calls("F0");
 	daemon_stop();
-	ck_assert_ptr_nonnull(strstr(fake.log, "already frozen by someone else"));
+	ck_assert_ptr_nonnull(strstr(logbuf.text, "already frozen by someone else"));
 }
 END_TEST
 
@@ -385,7 +331,7 @@ START_TEST(vss_manager__unsupported_filesystem_is_skipped)
 	ck_assert_int_eq(vt_request(fk, HV_VSS_OP_THAW, VT_TIMEOUT_MS, NULL), HV_S_OK);
 	expect_calls("F0 F1 T1");
 	daemon_stop();
-	ck_assert_ptr_nonnull(strstr(fake.log, "does not support freezing"));
+	ck_assert_ptr_nonnull(strstr(logbuf.text, "does not support freezing"));
 }
 END_TEST
 
