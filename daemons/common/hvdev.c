@@ -74,6 +74,18 @@ static void set_state(hv_dev *dev, enum hv_dev_state state)
 static int arm_timer(hv_dev *dev, uint64_t delay);
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
+/*
+ * Arm the reopen timer with the current delay, then back off: the first
+ * reopen after a working session is immediate (hibernation, driver
+ * reload), then 100 ms, doubling up to 10 s.
+ */
+static void schedule_reopen(hv_dev *dev)
+{
+	(void)arm_timer(dev, dev->retry_usec);
+	dev->retry_usec = MIN(MAX(dev->retry_usec * 2, HV_DEV_RETRY_MIN_USEC),
+			      HV_DEV_RETRY_MAX_USEC);
+}
+
 static void close_device(hv_dev *dev)
 {
 	dev->io = sd_event_source_disable_unref(dev->io);
@@ -92,10 +104,7 @@ void hv_dev_reset(hv_dev *dev, int error)
 		log_info("%s: device %s closed, reopening", dev->ops->name, dev->path);
 	close_device(dev);
 	set_state(dev, HV_DEV_CLOSED);
-	/* The first reopen after a working session is immediate (hibernation, reload). */
-	(void)arm_timer(dev, dev->retry_usec);
-	dev->retry_usec = dev->retry_usec ? MIN(dev->retry_usec * 2, HV_DEV_RETRY_MAX_USEC)
-					  : HV_DEV_RETRY_MIN_USEC;
+	schedule_reopen(dev);
 }
 
 /* Open and write the registration; on success the state is REGISTERING. */
@@ -150,9 +159,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		} else {
 			log_debug_errno(r, "%s: cannot reopen %s: %m", dev->ops->name, dev->path);
 		}
-		(void)arm_timer(dev, dev->retry_usec);
-		dev->retry_usec = MIN(MAX(dev->retry_usec * 2, HV_DEV_RETRY_MIN_USEC),
-				      HV_DEV_RETRY_MAX_USEC);
+		schedule_reopen(dev);
 	}
 	return 0;
 }
