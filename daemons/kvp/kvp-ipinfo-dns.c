@@ -192,7 +192,7 @@ int kvp_ipinfo_dns_servers(const struct kvp_ipinfo_dns_opts *o, sd_bus **bus, in
 {
 	int r;
 
-	if (o->use_resolved == 0)
+	if (o->use_resolved == KVP_IPINFO_RESOLVED_NEVER)
 		return resolv_conf_dns(o, ret);
 
 	if (!*bus) {
@@ -202,7 +202,7 @@ int kvp_ipinfo_dns_servers(const struct kvp_ipinfo_dns_opts *o, sd_bus **bus, in
 			return resolv_conf_dns(o, ret);
 		}
 	}
-	if (o->use_resolved < 0 && !o->bus_address) {
+	if (o->use_resolved == KVP_IPINFO_RESOLVED_AUTO && !o->bus_address) {
 		r = resolved_running(*bus);
 		if (r <= 0) {
 			if (r < 0)

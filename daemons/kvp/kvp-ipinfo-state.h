@@ -13,6 +13,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "kvp-ipinfo.h"
+
 /*
  * A ';'-separated list written into a fixed buffer. An item is added whole
  * or not at all; once one did not fit the list is closed, so later (shorter)
@@ -65,7 +67,7 @@ struct kvp_ipinfo_dns_opts {
 	const char *resolv_conf;
 	const char *state_root;
 	const char *bus_address;
-	int use_resolved;
+	enum kvp_ipinfo_resolved use_resolved;
 };
 int kvp_ipinfo_dns_servers(const struct kvp_ipinfo_dns_opts *o, sd_bus **bus, int ifindex,
 			   char ***ret);

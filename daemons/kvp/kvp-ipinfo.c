@@ -92,7 +92,7 @@ struct kvp_ipinfo {
 	char *sysfs_net;
 	char *state_root;
 	char *bus_address;
-	int use_resolved;
+	enum kvp_ipinfo_resolved use_resolved;
 
 	struct nl_sock *notify_sk; /* the manager's notification socket */
 	struct nl_sock *sync_sk; /* our re-dumps */
@@ -247,7 +247,7 @@ static int dup_opt(const char *v, const char *def, char **ret)
 
 int kvp_ipinfo_new(const struct kvp_ipinfo_options *opts, struct kvp_ipinfo **ret)
 {
-	static const struct kvp_ipinfo_options defaults = { .use_resolved = -1 };
+	static const struct kvp_ipinfo_options defaults = { 0 };
 	struct kvp_ipinfo *ii;
 	int r;
 

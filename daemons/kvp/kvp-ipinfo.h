@@ -14,11 +14,18 @@
 
 struct kvp_ipinfo;
 
+/* Where DNS servers come from. Zero, the default, asks resolved when it runs. */
+enum kvp_ipinfo_resolved {
+	KVP_IPINFO_RESOLVED_AUTO = 0,	/* systemd-resolved when it runs, else resolv.conf */
+	KVP_IPINFO_RESOLVED_NEVER,	/* resolv.conf only */
+	KVP_IPINFO_RESOLVED_ALWAYS,	/* resolved over the bus (tests: bus_address) */
+};
+
 struct kvp_ipinfo_options {
 	const char *resolv_conf; /* default /etc/resolv.conf */
 	const char *sysfs_net; /* default /sys/class/net */
 	const char *state_root; /* prefix for NM/networkd/dhclient state, default "" */
-	int use_resolved; /* -1 auto (use when running), 0 never, 1 always */
+	enum kvp_ipinfo_resolved use_resolved;
 	const char *bus_address; /* NULL: system bus; else a peer-to-peer resolver (tests) */
 };
 

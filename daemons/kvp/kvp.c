@@ -266,7 +266,7 @@ static int manager_init(struct kvp_manager *m)
 					       m->conf.pool_dir);
 	}
 
-	r = kvp_ipinfo_new(&(struct kvp_ipinfo_options){ .use_resolved = -1 }, &m->ipinfo);
+	r = kvp_ipinfo_new(NULL, &m->ipinfo);
 	if (r < 0)
 		/* Pools still work; IP items and IP info answer with failures. */
 		log_warning_errno(r, "Network state unavailable: %m");

@@ -126,7 +126,7 @@ static const struct kvp_ipinfo_options opts = {
 	.resolv_conf = DATA "/netns-resolv.conf",
 	.sysfs_net = DATA "/no-sysfs",
 	.state_root = DATA "/netns-root",
-	.use_resolved = 0,
+	.use_resolved = KVP_IPINFO_RESOLVED_NEVER,
 };
 
 static int query(struct kvp_ipinfo *ii)

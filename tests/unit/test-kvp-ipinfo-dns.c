@@ -25,7 +25,7 @@
 #define DATA HV_SOURCE_DIR "/tests/unit/data/ipinfo"
 
 static char *dns_of(const char *resolv_conf, const char *state_root, const char *bus_address,
-		    int use_resolved, int ifindex)
+		    enum kvp_ipinfo_resolved use_resolved, int ifindex)
 {
 	static char buf[1024];
 	struct kvp_ipinfo_dns_opts o = {
@@ -49,21 +49,21 @@ static char *dns_of(const char *resolv_conf, const char *state_root, const char 
 
 START_TEST(kvp_ipinfo_dns__resolv_conf)
 {
-	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", NULL, 0, 2),
+	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", NULL, KVP_IPINFO_RESOLVED_NEVER, 2),
 			 "192.0.2.53;2001:db8::53;fe80::1;203.0.113.53");
-	ck_assert_str_eq(dns_of(DATA "/nonexistent.conf", "", NULL, 0, 2), "");
+	ck_assert_str_eq(dns_of(DATA "/nonexistent.conf", "", NULL, KVP_IPINFO_RESOLVED_NEVER, 2), "");
 }
 END_TEST
 
 START_TEST(kvp_ipinfo_dns__stub_falls_back_to_uplink)
 {
 	/* Only resolved's stub: its uplink servers are the answer. */
-	ck_assert_str_eq(dns_of(DATA "/resolv/stub.conf", DATA "/stub-root", NULL, 0, 2),
+	ck_assert_str_eq(dns_of(DATA "/resolv/stub.conf", DATA "/stub-root", NULL, KVP_IPINFO_RESOLVED_NEVER, 2),
 			 "192.0.2.201;2001:db8::201");
 	/* No uplink file: nothing rather than a loopback address. */
-	ck_assert_str_eq(dns_of(DATA "/resolv/stub.conf", DATA "/nm", NULL, 0, 2), "");
+	ck_assert_str_eq(dns_of(DATA "/resolv/stub.conf", DATA "/nm", NULL, KVP_IPINFO_RESOLVED_NEVER, 2), "");
 	/* A stub next to real servers is just dropped. */
-	ck_assert_str_eq(dns_of(DATA "/resolv/stub-and-real.conf", DATA "/stub-root", NULL, 0, 2),
+	ck_assert_str_eq(dns_of(DATA "/resolv/stub-and-real.conf", DATA "/stub-root", NULL, KVP_IPINFO_RESOLVED_NEVER, 2),
 			 "192.0.2.1");
 }
 END_TEST
@@ -179,15 +179,15 @@ START_TEST(kvp_ipinfo_dns__resolved_per_link_then_global)
 	pid = fake_resolved_start(sock);
 
 	/* The link's own servers, in order, without duplicates or junk. */
-	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, 1, 2),
+	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, KVP_IPINFO_RESOLVED_ALWAYS, 2),
 			 "192.0.2.7;2001:db8::7");
-	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, 1, 3), "203.0.113.3");
+	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, KVP_IPINFO_RESOLVED_ALWAYS, 3), "203.0.113.3");
 	/* A link without servers of its own uses the global ones. */
-	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, 1, 7), "198.51.100.1");
+	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, KVP_IPINFO_RESOLVED_ALWAYS, 7), "198.51.100.1");
 
 	tl_kill_wait(pid, SIGTERM, 5000);
 	/* Resolver gone: resolv.conf answers. */
-	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, 1, 2),
+	ck_assert_str_eq(dns_of(DATA "/resolv/plain.conf", "", address, KVP_IPINFO_RESOLVED_ALWAYS, 2),
 			 "192.0.2.53;2001:db8::53;fe80::1;203.0.113.53");
 	tl_rm_rf(dir);
 	free(dir);

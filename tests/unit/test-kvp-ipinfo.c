@@ -277,7 +277,7 @@ static struct kvp_ipinfo *new_ipinfo(void)
 		/* Never the machine's /sys: it shows the host namespace's interfaces. */
 		.sysfs_net = sysfs_dir ? sysfs_dir : DATA "/no-sysfs",
 		.state_root = DATA "/netns-root",
-		.use_resolved = 0,
+		.use_resolved = KVP_IPINFO_RESOLVED_NEVER,
 	};
 	struct kvp_ipinfo *ii = NULL;
 	int r = kvp_ipinfo_new(&o, &ii);
