@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <syslog.h>
 
+#include "util.h"
+
 enum log_target {
 	LOG_TARGET_AUTO,	/* journal if stderr is journald's stream, else stderr */
 	LOG_TARGET_JOURNAL,
@@ -71,6 +73,19 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define LOG_FIELDS(...) ((const struct log_field[]){ __VA_ARGS__ }), \
 	(sizeof((const struct log_field[]){ __VA_ARGS__ }) / sizeof(struct log_field))
 #define log_struct(level, error, ...) log_full_errno_fields(level, error, __VA_ARGS__)
+
+/*
+ * Host-controlled text (KVP keys, file names, adapter ids ...) and anything
+ * else untrusted, as an argument of a log call: escape_text() into a buffer
+ * that lives until the end of the enclosing block, so that it cannot start
+ * a line of its own, forge a "<N>" prefix or drive a terminal, on stderr and
+ * in the journal alike. Escaped text past LOG_TEXT_MAX is cut, marked with
+ * "..."; a whole KVP key (511 bytes, at most 2044 escaped) always fits.
+ *
+ *	log_warning("Refusing copy to %s", log_text(name));
+ */
+#define LOG_TEXT_MAX 2048
+#define log_text(s) escape_text((s), (char[LOG_TEXT_MAX]){ 0 }, LOG_TEXT_MAX)
 
 /* Test hook: capture formatted lines instead of emitting them. */
 typedef void (*log_sink_fn)(int level, const char *message, void *userdata);

@@ -416,3 +416,116 @@ char *strstrip(char *s)
 		*--e = '\0';
 	return s;
 }
+
+size_t utf8_char_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		len = 2, cp = u[0] & 0x1f;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		len = 3, cp = u[0] & 0x0f;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		len = 4, cp = u[0] & 0x07;
+	else
+		return 0;	/* continuation byte, overlong lead (c0, c1) or past U+10FFFF */
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates, past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Whether the well-formed character of len bytes at u is a C0, DEL or C1 control. */
+static bool char_is_control(const unsigned char *u, size_t len)
+{
+	if (len == 1)
+		return u[0] < 0x20 || u[0] == 0x7f;
+	return len == 2 && u[0] == 0xc2 && u[1] < 0xa0;
+}
+
+bool text_is_printable(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		size_t len = utf8_char_len(s, n);
+
+		if (len == 0 || char_is_control((const unsigned char *)s, len))
+			return false;
+		s += len;
+		n -= len;
+	}
+	return true;
+}
+
+char *escape_text(const char *s, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u;
+	size_t n, pos = 0, cut = 0;
+
+	if (!s)
+		s = "(null)";	/* what printf would show */
+	u = (const unsigned char *)s;
+	n = strlen(s);
+	/* Room for at least "..." and the NUL, or nothing sensible can be written. */
+	if (size < 4) {
+		if (size > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	while (n > 0) {
+		size_t len = utf8_char_len((const char *)u, n), plen = 0;
+		char piece[8];	/* the longest: a C1 control, \xc2\x9b */
+
+		if (len == 0 || char_is_control(u, len)) {
+			/* Name each byte: one of malformed text, all of a control. */
+			len = len ? len : 1;
+			for (size_t i = 0; i < len; i++) {
+				unsigned char c = u[i];
+
+				piece[plen++] = '\\';
+				if (c == '\t' || c == '\n' || c == '\r') {
+					piece[plen++] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+					continue;
+				}
+				piece[plen++] = 'x';
+				piece[plen++] = hex[c >> 4];
+				piece[plen++] = hex[c & 0xf];
+			}
+		} else if (u[0] == '\\') {
+			piece[plen++] = '\\';
+			piece[plen++] = '\\';
+		} else {
+			memcpy(piece, u, len);
+			plen = len;
+		}
+		if (pos + plen + 1 > size) {
+			/* cut always leaves room for the marker. */
+			memcpy(buf + cut, "...", 4);
+			return buf;
+		}
+		memcpy(buf + pos, piece, plen);
+		pos += plen;
+		if (pos + 4 <= size)
+			cut = pos;
+		u += len;
+		n -= len;
+	}
+	buf[pos] = '\0';
+	return buf;
+}

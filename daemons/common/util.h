@@ -114,4 +114,31 @@ static inline void strv_freep(char ***l)
 /* Strip leading/trailing whitespace in place; returns s. */
 char *strstrip(char *s);
 
+/*
+ * Text from the host, from pool files and other untrusted sources, before
+ * it reaches a terminal or a log line. Controls are C0 (U+0000-U+001F),
+ * DEL (U+007F) and C1 (U+0080-U+009F, UTF-8 c2 80 - c2 9f: CSI is c2 9b,
+ * NEL c2 85); terminals act on all three.
+ */
+
+/* Length of the well-formed UTF-8 character at s (n bytes available), 0 if malformed. */
+size_t utf8_char_len(const char *s, size_t n);
+
+/* Whether s is well-formed UTF-8 without a control character. */
+bool text_is_printable(const char *s);
+
+/* Output size that lets escape_text() escape n input bytes without cutting them. */
+#define ESCAPE_TEXT_SIZE(n) (4 * (size_t)(n) + 1)
+
+/*
+ * Escape s into buf: printable UTF-8 is kept; backslash, TAB, LF and CR
+ * become \\, \t, \n, \r; every other control and every byte of malformed
+ * UTF-8 becomes \xNN (a C1 control is two: \xc2\x9b). The result is one
+ * line of printable text that names the original bytes exactly. Output that
+ * does not fit size bytes is cut after a whole escape and ends in "...".
+ * Returns buf, so that it can be a printf argument. s may be NULL, shown as
+ * "(null)" like printf does.
+ */
+char *escape_text(const char *s, char *buf, size_t size);
+
 #endif /* HV_UTIL_H */

@@ -58,14 +58,6 @@ static char *mfree(char *p)
 	return NULL;
 }
 
-static bool has_control_char(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
 int fcopy_name_check(const char *name, bool backslash_separator)
 {
 	size_t len = strlen(name);
@@ -74,8 +66,12 @@ int fcopy_name_check(const char *name, bool backslash_separator)
 		return -EINVAL;
 	if (strchr(name, '/') || (backslash_separator && strchr(name, '\\')))
 		return -EINVAL;
-	/* Windows hosts cannot send these; they would also break the journal. */
-	if (has_control_char(name))
+	/*
+	 * No controls, C0, DEL or C1 (U+0080-U+009F): Windows hosts cannot
+	 * create such names, they would break the journal's lines, and a
+	 * terminal listing the directory would act on them.
+	 */
+	if (!text_is_printable(name))
 		return -EINVAL;
 	return 0;
 }
@@ -259,7 +255,7 @@ static void journal_add(struct fcopy_copy *c, const char *tmp_name)
 	r = write_file_atomic(c->journal, line, strlen(line), 0600);
 	if (r < 0)
 		log_warning_errno(r, "Cannot record %s in %s (%m); it stays behind if the daemon dies",
-				  path, c->journal);
+				  log_text(path), c->journal);
 }
 
 static void journal_clear(struct fcopy_copy *c)
@@ -296,15 +292,16 @@ int fcopy_copy_clean_leftovers(struct fcopy_copy *c)
 
 		/* Only ever remove what this daemon names its temporary files. */
 		if (line[0] != '/' || !base || !is_tmp_name(base + 1)) {
-			log_warning("Ignoring unexpected entry in %s: %s", c->journal, line);
+			log_warning("Ignoring unexpected entry in %s: %s", c->journal,
+				    log_text(line));
 			continue;
 		}
 		if (lstat(line, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (unlink(line) < 0)
-			log_warning_errno(errno, "Cannot remove %s: %m", line);
+			log_warning_errno(errno, "Cannot remove %s: %m", log_text(line));
 		else
-			log_info("Removed %s, left by an interrupted copy", line);
+			log_info("Removed %s, left by an interrupted copy", log_text(line));
 	}
 	journal_clear(c);
 	return 0;
@@ -324,7 +321,8 @@ void fcopy_copy_cancel(struct fcopy_copy *c)
 	if (!fcopy_copy_active(c))
 		return;
 	if (c->tmp_name && unlinkat(c->dir_fd, c->tmp_name, 0) < 0 && errno != ENOENT)
-		log_warning_errno(errno, "Cannot remove %s/%s: %m", c->dir_path, c->tmp_name);
+		log_warning_errno(errno, "Cannot remove %s/%s: %m", log_text(c->dir_path),
+				  c->tmp_name);
 	if (c->tmp_name)
 		journal_clear(c);
 	reset(c);
@@ -450,7 +448,8 @@ static int create_tmp(struct fcopy_copy *c)
 		fd = openat(c->dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
 	}
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-		log_debug("No O_TMPFILE in %s, using a named temporary file", c->dir_path);
+		log_debug("No O_TMPFILE in %s, using a named temporary file",
+			  log_text(c->dir_path));
 		fd = create_named_tmp(c, mode);
 		if (fd < 0)
 			return fd;
@@ -460,7 +459,7 @@ static int create_tmp(struct fcopy_copy *c)
 	c->fd = fd;
 
 	if (c->keep_owner && fchown(fd, c->uid, c->gid) < 0)
-		log_debug_errno(errno, "Cannot give %s its owner back: %m", c->target);
+		log_debug_errno(errno, "Cannot give %s its owner back: %m", log_text(c->target));
 	/* Exactly the mode asked for, whatever the umask. */
 	if (fchmod(fd, mode) < 0)
 		return -errno;
@@ -694,8 +693,8 @@ int fcopy_copy_complete(struct fcopy_copy *c)
 		return -EBADF;
 	/* A short copy must not replace anything. */
 	if (c->end != c->file_size || c->written < c->file_size) {
-		log_debug("%s: %" PRIu64 " of %" PRIu64 " bytes arrived", c->target, c->end,
-			  c->file_size);
+		log_debug("%s: %" PRIu64 " of %" PRIu64 " bytes arrived", log_text(c->target),
+			  c->end, c->file_size);
 		r = -EPROTO;
 		goto fail;
 	}
@@ -707,7 +706,7 @@ int fcopy_copy_complete(struct fcopy_copy *c)
 	if (r < 0)
 		goto fail;
 	if (fsync(c->dir_fd) < 0)
-		log_warning_errno(errno, "Cannot sync %s: %m", c->dir_path);
+		log_warning_errno(errno, "Cannot sync %s: %m", log_text(c->dir_path));
 	if (c->tmp_name)
 		journal_clear(c);
 	reset(c);

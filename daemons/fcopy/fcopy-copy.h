@@ -96,7 +96,10 @@ void fcopy_copy_get_stats(const struct fcopy_copy *c, struct fcopy_copy_stats *r
  */
 int fcopy_path_split(const char *dir, bool backslash_separator, bool allow_dotdot,
 		     char ***ret);
-/* A single file name: not empty, ".", "..", no separator or control character. */
+/*
+ * A single file name: not empty, ".", "..", no separator, no control
+ * character (C0, DEL or C1, see text_is_printable()).
+ */
 int fcopy_name_check(const char *name, bool backslash_separator);
 
 #endif /* HV_FCOPY_COPY_H */

@@ -163,16 +163,17 @@ static uint32_t handle_start(struct fcopy_copy *copy, const struct fcopy_request
 		struct fcopy_copy_stats st;
 
 		fcopy_copy_get_stats(copy, &st);
-		log_info("Receiving %s (%" PRIu64 " bytes%s)", st.target, req->file_size,
+		log_info("Receiving %s (%" PRIu64 " bytes%s)", log_text(st.target), req->file_size,
 			 req->flags & HV_FCOPY_OVER_WRITE ? ", overwrite" : "");
 		return HV_S_OK;
 	}
 	reason = refusal_reason(r);
 	if (reason)
-		log_warning("Refusing copy to %s / %s: %s", req->path_name, req->file_name, reason);
+		log_warning("Refusing copy to %s / %s: %s", log_text(req->path_name),
+			    log_text(req->file_name), reason);
 	else
-		log_warning_errno(r, "Refusing copy to %s / %s: %m", req->path_name,
-				  req->file_name);
+		log_warning_errno(r, "Refusing copy to %s / %s: %m", log_text(req->path_name),
+				  log_text(req->file_name));
 	return fcopy_msg_status(r);
 }
 
@@ -191,15 +192,15 @@ static uint32_t handle_complete(struct fcopy_copy *copy)
 	r = fcopy_copy_complete(copy);
 	if (r == -EPROTO) {
 		log_warning("Discarding copy to %s: %" PRIu64 " of %" PRIu64 " bytes arrived",
-			    st.target, st.written, st.file_size);
+			    log_text(st.target), st.written, st.file_size);
 		return fcopy_msg_status(r);
 	}
 	if (r < 0) {
-		log_warning_errno(r, "Cannot complete copy to %s: %m", st.target);
+		log_warning_errno(r, "Cannot complete copy to %s: %m", log_text(st.target));
 		return fcopy_msg_status(r);
 	}
 	usec = now_usec(CLOCK_MONOTONIC) - st.start_usec;
-	log_info("Copied %s: %" PRIu64 " bytes in %.2f s", st.target, st.file_size,
+	log_info("Copied %s: %" PRIu64 " bytes in %.2f s", log_text(st.target), st.file_size,
 		 (double)usec / USEC_PER_SEC);
 	return HV_S_OK;
 }
@@ -228,7 +229,7 @@ uint32_t fcopy_msg_handle(struct fcopy_copy *copy, enum fcopy_names names, const
 		r = fcopy_copy_write(copy, req.offset, req.data, req.size);
 		if (r < 0 && active)
 			log_warning_errno(r, "Copy to %s failed at offset %" PRIu64 " (%" PRIu32
-					  " bytes): %m", strempty(st.target), req.offset, req.size);
+					  " bytes): %m", log_text(strempty(st.target)), req.offset, req.size);
 		else if (r < 0)
 			log_debug("Host wrote to a copy that is not in progress");
 		return fcopy_msg_status(r);
@@ -242,7 +243,7 @@ uint32_t fcopy_msg_handle(struct fcopy_copy *copy, enum fcopy_names names, const
 			struct fcopy_copy_stats st;
 
 			fcopy_copy_get_stats(copy, &st);
-			log_info("Host cancelled the copy to %s", strempty(st.target));
+			log_info("Host cancelled the copy to %s", log_text(strempty(st.target)));
 			fcopy_copy_cancel(copy);
 		}
 		return HV_S_OK;

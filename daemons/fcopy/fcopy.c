@@ -219,7 +219,8 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)
 	if (!fcopy_copy_active(m->copy))
 		return 0;
 	fcopy_copy_get_stats(m->copy, &st);
-	log_warning("The host stopped sending %s; discarding the partial copy", st.target);
+	log_warning("The host stopped sending %s; discarding the partial copy",
+		    log_text(strempty(st.target)));
 	fcopy_copy_cancel(m->copy);
 	hv_notify_status("Idle, %" PRIu64 " files received", m->files);
 	return 0;

@@ -5,8 +5,17 @@
  *
  * - Requests: operation and pool in the header. Strings arrive as
  *   NUL-terminated UTF-8 with key_size/value_size = length + 1 (the driver
- *   converted them from UTF-16). For SET the driver does not pass
- *   value_type on: REG_U32/REG_U64 values arrive already as decimal text.
+ *   converted them from UTF-16, kvp_send_key()). For SET the driver does
+ *   not pass value_type on: REG_U32/REG_U64 values arrive already as
+ *   decimal text.
+ * - What kvp_send_key() can produce, and so what is accepted: key_size is
+ *   always >= 1, the converted length plus one, so an empty key (the host
+ *   sent none, or a NUL first) is key_size 1 and is a key like any other,
+ *   as upstream's daemon stores it; key_size 0 never comes from the driver
+ *   and is refused. value_size is 0 when the host's value_type is none of
+ *   REG_SZ, REG_U32, REG_U64: the driver converts nothing and leaves the
+ *   zeroed value. Upstream's daemon still answers such a SET with success
+ *   and copies no value bytes; we store the key with an empty value.
  * - Replies: the status replaces the header (msg->error). The driver reads
  *   the reply of both GET and ENUMERATE through the ENUMERATE layout
  *   (body.enumerate.data.key / .value) and measures strings with strlen,
@@ -76,7 +85,7 @@ static bool warn_allowed(void)
 
 /*
  * A host string field: NUL-terminated within its field, and its declared
- * size (bytes incl. NUL) agrees. Returns the length or -1.
+ * size (bytes incl. NUL) agrees. Returns the length (0 for "") or -1.
  */
 static int checked_string(const __u8 *field, size_t field_size, __u32 declared)
 {
@@ -99,8 +108,8 @@ static uint32_t pool_error(struct kvp_handler *h, int r, const char *what, const
 	if (r == -ENOENT)
 		return HV_S_CONT;
 	h->failed++;
-	log_struct(LOG_ERR, r, LOG_FIELDS({ "HV_KVP_KEY", key }), "KVP %s of \"%s\" failed: %m",
-		   what, key);
+	log_struct(LOG_ERR, r, LOG_FIELDS({ "HV_KVP_KEY", log_text(key) }),
+		   "KVP %s of \"%s\" failed: %m", what, log_text(key));
 	return HV_E_FAIL;
 }
 
@@ -129,7 +138,7 @@ static uint32_t do_get(struct kvp_handler *h, unsigned pool, struct hv_kvp_msg *
 	int len, r;
 
 	len = checked_string(msg->body.get.key, sizeof(msg->body.get.key), msg->body.get.key_size);
-	if (len <= 0)
+	if (len < 0)
 		return reject(h, "GET with a malformed key (key_size %u)", msg->body.get.key_size);
 	memcpy(key, msg->body.get.key, (size_t)len + 1);
 
@@ -151,22 +160,30 @@ static uint32_t do_set(struct kvp_handler *h, unsigned pool, struct hv_kvp_msg *
 {
 	const struct hv_kvp_exchg_value *d = &msg->body.set;
 	struct kvp_pool *p = pool_of(h, pool);
+	const char *value;
 	int klen, vlen, r;
 
 	klen = checked_string(d->key, sizeof(d->key), d->key_size);
-	if (klen <= 0)
+	if (klen < 0)
 		return reject(h, "SET with a malformed key (key_size %u)", d->key_size);
-	vlen = checked_string(d->value, sizeof(d->value), d->value_size);
-	if (vlen < 0)
-		return reject(h, "SET of \"%s\" with a malformed value (value_size %u)",
-			      (const char *)d->key, d->value_size);
+	if (d->value_size == 0) {
+		/* A value type the driver does not convert: no value bytes. */
+		value = "";
+		vlen = 0;
+	} else {
+		value = (const char *)d->value;
+		vlen = checked_string(d->value, sizeof(d->value), d->value_size);
+		if (vlen < 0)
+			return reject(h, "SET of \"%s\" with a malformed value (value_size %u)",
+				      log_text((const char *)d->key), d->value_size);
+	}
 	if (!p)
 		return HV_E_FAIL;
-	r = kvp_pool_set(p, (const char *)d->key, (const char *)d->value);
+	r = kvp_pool_set(p, (const char *)d->key, value);
 	if (r < 0)
 		return pool_error(h, r, "SET", (const char *)d->key);
-	log_struct(LOG_DEBUG, 0, LOG_FIELDS({ "HV_KVP_KEY", (const char *)d->key }),
-		   "Pool %u: set \"%s\" (%d bytes)", pool, (const char *)d->key, vlen);
+	log_struct(LOG_DEBUG, 0, LOG_FIELDS({ "HV_KVP_KEY", log_text((const char *)d->key) }),
+		   "Pool %u: set \"%s\" (%d bytes)", pool, log_text((const char *)d->key), vlen);
 	return HV_S_OK;
 }
 
@@ -176,7 +193,7 @@ static uint32_t do_delete(struct kvp_handler *h, unsigned pool, struct hv_kvp_ms
 	int len, r;
 
 	len = checked_string(msg->body.del.key, sizeof(msg->body.del.key), msg->body.del.key_size);
-	if (len <= 0)
+	if (len < 0)
 		return reject(h, "DELETE with a malformed key (key_size %u)",
 			      msg->body.del.key_size);
 	if (!p)
@@ -184,7 +201,7 @@ static uint32_t do_delete(struct kvp_handler *h, unsigned pool, struct hv_kvp_ms
 	r = kvp_pool_delete(p, (const char *)msg->body.del.key);
 	if (r < 0)
 		return pool_error(h, r, "DELETE", (const char *)msg->body.del.key);
-	log_debug("Pool %u: deleted \"%s\"", pool, (const char *)msg->body.del.key);
+	log_debug("Pool %u: deleted \"%s\"", pool, log_text((const char *)msg->body.del.key));
 	return HV_S_OK;
 }
 
@@ -246,9 +263,9 @@ static uint32_t do_get_ip_info(struct kvp_handler *h, struct hv_kvp_msg *msg)
 	if (r < 0) {
 		h->failed++;
 		if (r == -ENODEV)
-			log_warning("GET_IP_INFO: no interface has MAC address %s", mac);
+			log_warning("GET_IP_INFO: no interface has MAC address %s", log_text(mac));
 		else
-			log_error_errno(r, "GET_IP_INFO for %s failed: %m", mac);
+			log_error_errno(r, "GET_IP_INFO for %s failed: %m", log_text(mac));
 		return HV_E_FAIL;
 	}
 	return HV_S_OK;
@@ -264,7 +281,7 @@ static uint32_t do_set_ip_info(struct kvp_handler *h, struct hv_kvp_msg *msg)
 		return reject(h, "SET_IP_INFO with a malformed adapter id");
 	if (!h->ip_injection) {
 		log_notice("SET_IP_INFO for %s refused: IP injection is disabled in the configuration",
-			   adapter);
+			   log_text(adapter));
 		return HV_ERROR_NOT_SUPPORTED;
 	}
 	if (!h->ipinfo)
@@ -273,19 +290,20 @@ static uint32_t do_set_ip_info(struct kvp_handler *h, struct hv_kvp_msg *msg)
 	r = kvp_ipinfo_find_adapter(h->ipinfo, adapter, ifname, sizeof(ifname));
 	if (r < 0) {
 		h->failed++;
-		log_warning("SET_IP_INFO: no network adapter %s", adapter);
+		log_warning("SET_IP_INFO: no network adapter %s", log_text(adapter));
 		return HV_GUID_NOTFOUND;
 	}
 	r = kvp_netconf_apply(&h->netconf, ifname, &msg->body.ip);
 	if (r == -EINVAL)
-		return reject(h, "SET_IP_INFO for %s (%s) with invalid settings", ifname, adapter);
+		return reject(h, "SET_IP_INFO for %s (%s) with invalid settings", ifname,
+			      log_text(adapter));
 	if (r < 0) {
 		h->failed++;
-		log_error_errno(r, "Configuring %s (%s) failed: %m", ifname, adapter);
+		log_error_errno(r, "Configuring %s (%s) failed: %m", ifname, log_text(adapter));
 		return HV_E_FAIL;
 	}
 	log_struct(LOG_NOTICE, 0, LOG_FIELDS({ "HV_KVP_INTERFACE", ifname }),
-		   "Applied the host's IP configuration to %s (%s)", ifname, adapter);
+		   "Applied the host's IP configuration to %s (%s)", ifname, log_text(adapter));
 	return HV_S_OK;
 }
 

@@ -239,13 +239,10 @@ static void log_output(const char *prog, int status, char *out)
 {
 	char *save = NULL;
 
-	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		/* Printable ASCII only: the journal line must not be spoofable. */
-		for (char *p = l; *p; p++)
-			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-				*p = '?';
-		log_full(status == 0 ? LOG_DEBUG : LOG_WARNING, "netconf: %s: %s", prog, l);
-	}
+	/* Escaped: the output can echo what the host sent, and must not forge lines. */
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		log_full(status == 0 ? LOG_DEBUG : LOG_WARNING, "netconf: %s: %s", prog,
+			 log_text(l));
 }
 
 static int wait_deadline(pid_t pid, uint64_t deadline, int *ret_status)

@@ -12,8 +12,10 @@
  * Duplicate keys (written by foreign tools) are all in the table; a lookup
  * returns the lowest index, i.e. the first occurrence in the file, which is
  * what the upstream daemon's linear search finds. Records without a NUL in
- * the key field, or with an empty key, are kept (ENUMERATE shows them, a
- * delete moving them keeps their bytes) but no key can address them.
+ * the key field are kept (ENUMERATE shows them, a delete moving them keeps
+ * their bytes) but no key can address them. An empty key is an ordinary
+ * key: the host can set one, and the upstream daemon finds such a record
+ * (and an all-zero one, which reads the same) by its key_size 1 compare.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -109,7 +111,7 @@ void kvp_index_clear(struct kvp_index *ix)
 
 static bool rec_addressable(const struct kvp_rec *r)
 {
-	return r->klen > 0 && !(r->flags & KVP_REC_KEY_UNTERMINATED);
+	return !(r->flags & KVP_REC_KEY_UNTERMINATED);
 }
 
 static void bucket_link(struct kvp_index *ix, uint32_t i)

@@ -46,7 +46,7 @@ struct kvp_rec {
 /*
  * Records in file order (index i = the i-th 2560-byte record of the file)
  * plus a chained hash table over the records whose key is addressable
- * (terminated, non-empty). Duplicate keys all sit in the table; a lookup
+ * (terminated; the empty key included). Duplicate keys all sit in the table; a lookup
  * returns the lowest index.
  */
 struct kvp_index {

@@ -917,8 +917,6 @@ static int check_key(const char *key, size_t *ret_len)
 	if (!key)
 		return -EINVAL;
 	n = strnlen(key, KVP_POOL_MAX_KEY + 1);
-	if (n == 0)
-		return -EINVAL;
 	if (n > KVP_POOL_MAX_KEY)
 		return -E2BIG;
 	*ret_len = n;

@@ -79,8 +79,13 @@ struct kvp_pool *kvp_pool_free(struct kvp_pool *p);
 int kvp_pool_get(struct kvp_pool *p, const char *key, char *ret_value, size_t size);
 /*
  * Insert or overwrite; durable when it returns 0. -E2BIG for oversized
- * key/value, -EINVAL for an empty key, -EROFS on a read-only pool,
+ * key/value, -EINVAL for a NULL key or value, -EROFS on a read-only pool,
  * -ENOSPC past 2^20 records.
+ *
+ * Keys are 0-511 bytes: the empty key is a key like any other (the host
+ * can send one, and upstream's daemon stores it), so it addresses the
+ * first record whose key field starts with a NUL, as upstream's compare
+ * of key_size 1 bytes does.
  */
 int kvp_pool_set(struct kvp_pool *p, const char *key, const char *value);
 /* -ENOENT when absent. */

@@ -143,8 +143,8 @@ static int kvp_check_register(const void *buf, size_t len, void *userdata)
 		return log_error_errno(EPROTO, "The kernel's version string is not terminated");
 	memcpy(version, msg->body.reg.version, vlen + 1);
 	if (!streq(version, HV_KVP_KERNEL_VERSION))
-		log_notice("The kernel reports KVP version \"%s\" (expected \"%s\")", version,
-			   HV_KVP_KERNEL_VERSION);
+		log_notice("The kernel reports KVP version \"%s\" (expected \"%s\")",
+			   log_text(version), HV_KVP_KERNEL_VERSION);
 	kvp_intrinsic_set_version(m->intrinsic, version);
 	return 0;
 }

@@ -393,6 +393,14 @@ START_TEST(fcopy_copy__names_and_paths_are_checked)
 	ck_assert_int_eq(fcopy_name_check("a\\b", true), -EINVAL);
 	ck_assert_int_eq(fcopy_name_check("a\\b", false), 0);
 	ck_assert_int_eq(fcopy_name_check("line\nbreak", true), -EINVAL);
+	ck_assert_int_eq(fcopy_name_check("del\x7f", true), -EINVAL);
+	/* C1 controls (UTF-8 c2 80 - c2 9f) are controls too: NEL, CSI, the ends. */
+	ck_assert_int_eq(fcopy_name_check("nel\xc2\x85.txt", true), -EINVAL);
+	ck_assert_int_eq(fcopy_name_check("csi\xc2\x9b" "31m.txt", true), -EINVAL);
+	ck_assert_int_eq(fcopy_name_check("\xc2\x80", true), -EINVAL);
+	ck_assert_int_eq(fcopy_name_check("\xc2\x9f", true), -EINVAL);
+	/* The characters right past them are text. */
+	ck_assert_int_eq(fcopy_name_check("nbsp\xc2\xa0\xc2\xa9.txt", true), 0);
 
 	ck_assert_int_eq(fcopy_path_split("relative/dir", true, true, &comps), -EINVAL);
 	ck_assert_int_eq(fcopy_path_split("//a/./b/../c/", true, true, &comps), 0);
@@ -405,6 +413,7 @@ START_TEST(fcopy_copy__names_and_paths_are_checked)
 	comps = strv_free(comps);
 	ck_assert_int_eq(fcopy_path_split("/a/..", true, false, &comps), -EACCES);
 	ck_assert_int_eq(fcopy_path_split("/a/\x01", true, true, &comps), -EINVAL);
+	ck_assert_int_eq(fcopy_path_split("/a/b\xc2\x9b/c", true, true, &comps), -EINVAL);
 	ck_assert_ptr_null(comps);
 }
 END_TEST

@@ -189,6 +189,53 @@ START_TEST(fcopy_msg__cancel_discards_the_copy)
 }
 END_TEST
 
+static char logged[8192];
+
+static void log_capture(int level, const char *msg, void *userdata)
+{
+	size_t n = strlen(logged);
+
+	(void)userdata;
+	snprintf(logged + n, sizeof(logged) - n, "<%d>%s\n", level, msg);
+}
+
+/* The host's names in log lines: escaped, one line per message, both encodings. */
+START_TEST(fcopy_msg__logs_escape_the_hosts_names)
+{
+	static const char forged[] = "\n<3>hv_fcopy_daemon: Copied /etc/shadow\xc2\x9b" "2K";
+	static const char esc[] = "\\n<3>hv_fcopy_daemon: Copied /etc/shadow\\xc2\\x9b2K";
+	struct hv_fcopy_start s;
+	char path[1024];
+	unsigned lines = 0;
+
+	log_set_max_level(LOG_DEBUG);
+	log_set_sink(log_capture, NULL);
+	snprintf(path, sizeof(path), "%s/dir%s", base, forged);
+	for (int utf16 = 0; utf16 < 2; utf16++) {
+		ck_assert_int_eq(fcopy_build_start(&s, utf16, path, forged, 0, 1), 0);
+		ck_assert_uint_eq(fcopy_msg_handle(c, utf16 ? FCOPY_NAMES_UTF16 : FCOPY_NAMES_UTF8,
+						   &s, sizeof(s)),
+				  HV_INVALIDARG);
+	}
+	/* A good copy logs its target too. */
+	ck_assert_int_eq(fcopy_build_start(&s, true, base, "fine.txt", 0, 0), 0);
+	ck_assert_uint_eq(handle(&s, sizeof(s)), HV_S_OK);
+	log_set_sink(NULL, NULL);
+	log_set_max_level(LOG_CRIT);
+
+	for (const char *p = logged; *p; p++) {
+		ck_assert_msg((unsigned char)*p >= 0x20 || *p == '\n', "raw control: %s", logged);
+		lines += *p == '\n';
+	}
+	ck_assert_msg(lines == 3, "%s", logged);
+	ck_assert_msg(strstr(logged, "<4>Refusing copy to "), "%s", logged);
+	ck_assert_msg(strstr(logged, esc), "%s", logged);
+	ck_assert_msg(strstr(logged, "<6>Receiving ") && strstr(logged, "/fine.txt (0 bytes)"), "%s",
+		      logged);
+	ck_assert_ptr_null(strstr(logged, "\xc2\x9b"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fcopy_msg");
@@ -202,6 +249,7 @@ int main(void)
 	tcase_add_test(tc, fcopy_msg__status_for_each_outcome);
 	tcase_add_test(tc, fcopy_msg__dispatches_a_whole_copy);
 	tcase_add_test(tc, fcopy_msg__cancel_discards_the_copy);
+	tcase_add_test(tc, fcopy_msg__logs_escape_the_hosts_names);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }

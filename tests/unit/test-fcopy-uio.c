@@ -170,6 +170,32 @@ START_TEST(fcopy_uio__negotiates_then_copies)
 }
 END_TEST
 
+/*
+ * The host's UTF-16 names with controls: C1 (U+0085 NEL, U+009B CSI,
+ * U+0080, U+009F) is refused exactly like C0 and DEL, with HV_INVALIDARG,
+ * in the name and in the directory; U+00A0 past them is text.
+ */
+START_TEST(fcopy_uio__refuses_names_with_controls)
+{
+	static const char *const names[] = { "nel\xc2\x85.txt", "csi\xc2\x9b" "2J.txt",
+					      "\xc2\x80", "end\xc2\x9f", "nl\nname", "del\x7f" };
+	struct hv_fcopy_start m;
+	char path[800];
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		ck_assert_uint_eq(start(names[i], HV_FCOPY_CREATE_PATH, 1), HV_INVALIDARG);
+	snprintf(path, sizeof(path), "%s/sub\xc2\x9b", dst);
+	ck_assert_int_eq(fcopy_build_start(&m, true, path, "ok", HV_FCOPY_CREATE_PATH, 1), 0);
+	ck_assert_uint_eq(request(&m, sizeof(m)), HV_INVALIDARG);
+	ck_assert_uint_eq(dst_entries(), 0);
+
+	ck_assert_uint_eq(start("nbsp\xc2\xa0.txt", 0, 5), HV_S_OK);
+	send_data(5, 7);
+	ck_assert_uint_eq(simple(HV_FCOPY_COMPLETE), HV_S_OK);
+	expect_file("nbsp\xc2\xa0.txt", 5, 7);
+}
+END_TEST
+
 /* Queue a request without waiting for its answer. */
 static void enqueue(uint8_t *buf, uint64_t id, uint16_t type, const void *body, size_t len)
 {
@@ -331,6 +357,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, fcopy_uio__negotiates_then_copies);
+	tcase_add_test(tc, fcopy_uio__refuses_names_with_controls);
 	tcase_add_test(tc, fcopy_uio__drains_back_to_back_packets);
 	tcase_add_test(tc, fcopy_uio__full_tx_ring_waits_for_room);
 	tcase_add_test(tc, fcopy_uio__rescind_exits_cleanly_and_keeps_old_file);

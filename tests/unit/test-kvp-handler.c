@@ -2,6 +2,9 @@
 /*
  * The KVP handler, in process: every operation on every pool, and every
  * malformed request gets a clear status while the handler keeps serving.
+ * What the mainline driver can forward is accepted (kvp_send_key(): an
+ * empty key is key_size 1, a value of a type it does not convert is
+ * value_size 0), and host text is escaped wherever it is logged.
  */
 #include <check.h>
 #include <errno.h>
@@ -224,7 +227,8 @@ END_TEST
 START_TEST(kvp_handler__sizes_out_of_range)
 {
 	static const __u32 bad_key_sizes[] = { 0, 1, 3, 513, 0xffffffffu };
-	static const __u32 bad_value_sizes[] = { 0, 3, 2049, 0x80000000u };
+	/* value_size 0 is what the driver sends for other value types: accepted. */
+	static const __u32 bad_value_sizes[] = { 3, 2049, 0x80000000u };
 
 	for (size_t i = 0; i < sizeof(bad_key_sizes) / sizeof(bad_key_sizes[0]); i++) {
 		msg_kv(&m, HV_KVP_OP_SET, 0, "k", "v");
@@ -241,9 +245,166 @@ START_TEST(kvp_handler__sizes_out_of_range)
 	memset(m.body.set.value, 'v', sizeof(m.body.set.value));
 	m.body.set.value_size = 2048;
 	expect_rejected(HV_INVALIDARG);
-	/* Empty key. */
+	/* key_size 0 never comes from the driver, whatever the key bytes. */
 	msg_kv(&m, HV_KVP_OP_SET, 0, "", "v");
+	m.body.set.key_size = 0;
 	expect_rejected(HV_INVALIDARG);
+	msg_kv(&m, HV_KVP_OP_GET, 0, "", NULL);
+	m.body.get.key_size = 0;
+	expect_rejected(HV_INVALIDARG);
+	msg_delete(&m, 0, "");
+	m.body.del.key_size = 0;
+	expect_rejected(HV_INVALIDARG);
+}
+END_TEST
+
+/*
+ * A SET whose value_type is none of REG_SZ/REG_U32/REG_U64: the driver's
+ * kvp_send_key() converts nothing, so value_size stays 0 (and the value
+ * zeroed). Upstream's daemon answers success; the key is stored with an
+ * empty value, new or overwritten, whatever bytes the value field holds.
+ */
+START_TEST(kvp_handler__set_with_value_size_0_stores_an_empty_value)
+{
+	char value[64];
+	size_t n;
+
+	msg_kv(&m, HV_KVP_OP_SET, 0, "Binary", NULL);
+	ck_assert_uint_eq(m.body.set.value_size, 0);
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	ck_assert_int_eq(kvp_pool_get(h.pools[0], "Binary", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, "");
+
+	set_ok(0, "Was", "something");
+	msg_kv(&m, HV_KVP_OP_SET, 0, "Was", NULL);
+	memcpy(m.body.set.value, "stale", 6);	/* not announced: not stored */
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	ck_assert_int_eq(kvp_pool_get(h.pools[0], "Was", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, "");
+	ck_assert_int_eq(kvp_pool_count(h.pools[0], &n), 0);
+	ck_assert_uint_eq(n, 2);
+
+	msg_kv(&m, HV_KVP_OP_GET, 0, "Was", NULL);
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	ck_assert_str_eq(reply_value(&m), "");
+	ck_assert_uint_eq(m.body.enumerate.data.value_size, 1);
+	ck_assert_uint_eq(h.rejected, 0);
+}
+END_TEST
+
+/*
+ * An empty UTF-16 key (key_size 0 from the host, or a NUL first) comes out
+ * of kvp_send_key() as key_size 1 and key "": a key like any other, as in
+ * upstream's daemon, for SET, GET, ENUMERATE and DELETE alike.
+ */
+START_TEST(kvp_handler__empty_key_is_a_key)
+{
+	msg_kv(&m, HV_KVP_OP_SET, 1, "", "nameless");
+	ck_assert_uint_eq(m.body.set.key_size, 1);
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	set_ok(1, "named", "x");
+	msg_kv(&m, HV_KVP_OP_SET, 1, "", "again");
+	ck_assert_uint_eq(handle(), HV_S_OK);
+
+	msg_kv(&m, HV_KVP_OP_GET, 1, "", NULL);
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	ck_assert_str_eq(reply_value(&m), "again");
+	msg_enumerate(&m, 1, 0);
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	ck_assert_str_eq(reply_key(&m), "");
+	ck_assert_uint_eq(m.body.enumerate.data.key_size, 1);
+	ck_assert_str_eq(reply_value(&m), "again");
+
+	msg_delete(&m, 1, "");
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	msg_kv(&m, HV_KVP_OP_GET, 1, "", NULL);
+	ck_assert_uint_eq(handle(), HV_S_CONT);
+	msg_enumerate(&m, 1, 0);
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	ck_assert_str_eq(reply_key(&m), "named");
+	ck_assert_uint_eq(h.rejected, 0);
+}
+END_TEST
+
+/* ---- logs: host text escaped ---- */
+
+static char logged[16384];
+
+static void log_capture(int level, const char *msg, void *userdata)
+{
+	size_t n = strlen(logged);
+
+	(void)userdata;
+	snprintf(logged + n, sizeof(logged) - n, "<%d>%s\n", level, msg);
+}
+
+static void capture_logs(void)
+{
+	logged[0] = '\0';
+	log_set_max_level(LOG_DEBUG);
+	log_set_sink(log_capture, NULL);
+}
+
+static void uncapture_logs(void)
+{
+	log_set_sink(NULL, NULL);
+	log_set_max_level(LOG_CRIT);
+}
+
+/* Every captured message is one line that carries no raw control. */
+static void assert_logged_lines_clean(unsigned want_lines)
+{
+	unsigned lines = 0;
+
+	for (const char *p = logged; *p; p++) {
+		const unsigned char c = (unsigned char)*p;
+
+		if (c == '\n') {
+			lines++;
+			continue;
+		}
+		ck_assert_msg(c >= 0x20 && c != 0x7f, "raw control 0x%02x logged: %s", c, logged);
+		ck_assert_msg(!(c == 0xc2 && (unsigned char)p[1] < 0xa0), "raw C1 logged: %s",
+			      logged);
+	}
+	ck_assert_msg(lines == want_lines, "%u lines, wanted %u: %s", lines, want_lines, logged);
+}
+
+START_TEST(kvp_handler__logs_escape_the_hosts_key)
+{
+	static const char key[] = "evil\n<3>forged line\x1b[2J\xc2\x9b" "31m\xc2\x85";
+	static const char esc[] = "evil\\n<3>forged line\\x1b[2J\\xc2\\x9b31m\\xc2\\x85";
+
+	capture_logs();
+	/* Rejected SET: the key is in the warning. */
+	msg_kv(&m, HV_KVP_OP_SET, 0, key, "v");
+	m.body.set.value_size = 7;
+	ck_assert_uint_eq(handle(), HV_INVALIDARG);
+	assert_logged_lines_clean(1);
+	ck_assert_msg(strstr(logged, esc), "%s", logged);
+	ck_assert_ptr_nonnull(strstr(logged, "Rejected KVP request: SET of \""));
+
+	/* Accepted SET and DELETE, logged at debug level. */
+	logged[0] = '\0';
+	set_ok(0, key, "v");
+	msg_delete(&m, 0, key);
+	ck_assert_uint_eq(handle(), HV_S_OK);
+	assert_logged_lines_clean(2);
+	ck_assert_msg(strstr(logged, esc), "%s", logged);
+	uncapture_logs();
+}
+END_TEST
+
+START_TEST(kvp_handler__logs_escape_the_hosts_adapter_id)
+{
+	capture_logs();
+	h.ip_injection = false;
+	msg_init(&m, HV_KVP_OP_SET_IP_INFO, 0);
+	strcpy((char *)m.body.ip.adapter_id, "{guid}\n<2>injected");
+	ck_assert_uint_eq(handle(), HV_ERROR_NOT_SUPPORTED);
+	assert_logged_lines_clean(1);
+	ck_assert_msg(strstr(logged, "{guid}\\n<2>injected refused"), "%s", logged);
+	uncapture_logs();
 }
 END_TEST
 
@@ -329,6 +490,10 @@ int main(void)
 	tcase_add_test(ops, kvp_handler__u32_value_arrives_as_text);
 	tcase_add_test(ops, kvp_handler__longest_key_and_value);
 	tcase_add_test(ops, kvp_handler__counts_requests);
+	tcase_add_test(ops, kvp_handler__set_with_value_size_0_stores_an_empty_value);
+	tcase_add_test(ops, kvp_handler__empty_key_is_a_key);
+	tcase_add_test(ops, kvp_handler__logs_escape_the_hosts_key);
+	tcase_add_test(ops, kvp_handler__logs_escape_the_hosts_adapter_id);
 	suite_add_tcase(s, ops);
 
 	tcase_add_checked_fixture(bad, setup, teardown);

@@ -122,6 +122,34 @@ START_TEST(log__hold_is_bounded_and_reports_drops)
 }
 END_TEST
 
+/* What a hostile host would name a file or a key. */
+static const char forged[] = "a.txt\n<3>hv_kvp_daemon: forged\r\x1b[2K\xc2\x9b" "2K\xc2\x85!";
+
+static void emit_host_text(void)
+{
+	unsetenv("JOURNAL_STREAM");
+	log_setup("hvtest", LOG_TARGET_STDERR);
+	log_set_max_level(LOG_INFO);
+	log_warning("Refusing copy to %s", log_text(forged));
+	log_hold();
+	log_struct(LOG_NOTICE, 0, LOG_FIELDS({ "HV_NAME", log_text(forged) }), "held %s",
+		   log_text(forged));
+	log_release();
+}
+
+START_TEST(log__host_text_cannot_forge_a_line)
+{
+	char *out = capture_stderr(emit_host_text);
+	const char *esc = "a.txt\\n<3>hv_kvp_daemon: forged\\r\\x1b[2K\\xc2\\x9b2K\\xc2\\x85!";
+	char *want;
+
+	/* One line each, the host's bytes named, not acted on. */
+	ck_assert_int_ge(asprintf(&want, "<4>Refusing copy to %s\n<5>held %s\n", esc, esc), 0);
+	ck_assert_str_eq(out, want);
+	free(want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("log");
@@ -131,6 +159,7 @@ int main(void)
 	tcase_add_test(tc, log__errno_returns_negative_and_formats_m);
 	tcase_add_test(tc, log__hold_defers_until_release);
 	tcase_add_test(tc, log__hold_is_bounded_and_reports_drops);
+	tcase_add_test(tc, log__host_text_cannot_forge_a_line);
 	suite_add_tcase(s, tc);
 	return tl_run_suite(s);
 }
