@@ -266,7 +266,6 @@ int vmbus_ring_recv(struct vmbus_ring *r, void *buf, size_t size, struct vmbus_p
 {
 	struct vmbus_packet_desc desc;
 	__u32 wr, avail, len, offset;
-	__u64 trailer;
 
 	/* Pairs with the writer's store-release: the packet bytes are visible. */
 	wr = ring_load_acquire(CTL(r, write_index));
@@ -293,10 +292,11 @@ int vmbus_ring_recv(struct vmbus_ring *r, void *buf, size_t size, struct vmbus_p
 	copy_from_ring(r, advance(r, r->pos, DESC_SIZE), (__u8 *)buf + DESC_SIZE,
 		       len - DESC_SIZE);
 	memcpy(buf, &desc, DESC_SIZE);
-	copy_from_ring(r, advance(r, r->pos, len), &trailer, TRAILER_SIZE);
-	/* The trailer names the packet's own offset (upper 32 bits). */
-	if ((__u32)(trailer >> 32) != r->pos)
-		return -EBADMSG;
+	/*
+	 * The trailer is skipped, not checked: writers are not bound to fill
+	 * it. Linux's writer stores the packet's offset there, but QEMU's VMBus
+	 * host leaves it as it was, and Linux's own reader ignores it.
+	 */
 
 	ret->type = desc.type;
 	ret->flags = desc.flags;
