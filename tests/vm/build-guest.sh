@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# Builds a test guest for hvhost: a stock Debian kernel and an initramfs with
+# busybox, the project's daemons and the modules they meet on Hyper-V.
+#
+#   tests/vm/build-guest.sh FLAVOUR [BUILD-DIR]
+#
+#   FLAVOUR    6.1   the kernel linux-image-amd64 depends on in bookworm
+#              6.12  the kernel linux-image-amd64 depends on in bookworm-backports
+#   BUILD-DIR  a CMake build of this tree (default $HV_BUILD_DIR, else build/)
+#
+# Everything goes to ${HV_CACHE:-$HOME/.cache/hyperv-tools}:
+#   debs/                      the kernel packages (apt-get download)
+#   kernels/<kver>/            each package extracted
+#   guest/initrd-<hash>.cpio.gz  initramfs, keyed by the hash of its contents
+#   guest/<flavour>/vmlinuz, initrd.img, kver   what a boot uses
+# and the last line printed is "KERNEL=... INITRD=...".
+#
+# Package names are resolved through apt-cache at run time; bookworm-backports
+# must be in apt's sources (tests/hvhost/apt-sources.sh adds it). Needs root
+# (the initramfs carries a /dev/console node), cpio, xz, busybox-static and
+# e2fsprogs.
+set -euo pipefail
+
+here=$(dirname "$(readlink -f "$0")")
+src=$(readlink -f "$here/../..")
+flavour=${1:?usage: build-guest.sh 6.1|6.12 [BUILD-DIR]}
+build=${2:-${HV_BUILD_DIR:-$src/build}}
+cache=${HV_CACHE:-$HOME/.cache/hyperv-tools}
+
+log() { printf 'build-guest[%s]: %s\n' "$flavour" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (device nodes in the initramfs)"
+for t in apt-cache apt-get dpkg-deb cpio gzip xz sha256sum ldd; do
+    command -v "$t" >/dev/null || die "$t is not installed"
+done
+busybox=$(command -v busybox) || die "busybox-static is not installed"
+if ldd "$busybox" >/dev/null 2>&1; then die "$busybox is not static (install busybox-static)"; fi
+
+mkdir -p "$cache/debs" "$cache/kernels" "$cache/guest"
+exec 9>"$cache/guest/.lock-$flavour"
+flock 9
+
+# ---- the kernel package ------------------------------------------------------
+
+# The version of linux-image-amd64 that a suite offers: "bpo" for
+# bookworm-backports, "main" for the release with its -security/-updates.
+meta_version() {
+    local want=$1
+    apt-cache madison linux-image-amd64 | awk -F'|' -v want="$want" '
+        $3 ~ /Packages/ {
+            v = $2; gsub(/ /, "", v); s = $3
+            bpo = (s ~ /-backports/)
+            if ((want == "bpo") == bpo) print v
+        }' | while read -r v; do
+        printf '%s\n' "$v"
+    done | sort -V | tail -n1
+}
+
+case $flavour in
+6.1) meta=$(meta_version main) ;;
+6.12) meta=$(meta_version bpo) ;;
+*) die "unknown flavour $flavour (6.1 or 6.12)" ;;
+esac
+[ -n "$meta" ] || die "apt-cache knows no linux-image-amd64 for $flavour (run tests/hvhost/apt-sources.sh)"
+pkg=$(apt-cache depends "linux-image-amd64=$meta" |
+    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+[ -n "$pkg" ] || die "linux-image-amd64=$meta depends on no kernel image"
+kver=${pkg#linux-image-}
+case $kver in "$flavour".*) ;; *) die "$pkg is not a $flavour kernel" ;; esac
+
+deb=$(ls "$cache/debs/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+if [ -z "$deb" ]; then
+    log "downloading $pkg"
+    (cd "$cache/debs" && apt-get download -q "$pkg" >&2)
+    deb=$(ls "$cache/debs/${pkg}"_*.deb | sort -V | tail -n1)
+fi
+pkgver=$(dpkg-deb -f "$deb" Version)
+kroot=$cache/kernels/$kver
+if [ ! -f "$kroot/boot/vmlinuz-$kver" ] || [ ! -d "$kroot/lib/modules/$kver" ]; then
+    log "extracting $deb"
+    rm -rf "$kroot.tmp"
+    dpkg-deb -x "$deb" "$kroot.tmp"
+    rm -rf "$kroot"
+    mv "$kroot.tmp" "$kroot"
+fi
+mods=$kroot/lib/modules/$kver
+log "kernel $pkg $pkgver"
+
+# ---- the daemons ---------------------------------------------------------------
+
+daemons=(daemons/kvp/hv_kvp_daemon daemons/kvp/hv-kvp daemons/vss/hv_vss_daemon
+    daemons/fcopy/hv_fcopy_daemon)
+for d in "${daemons[@]}"; do
+    [ -x "$build/$d" ] || die "$build/$d is missing: build the tree first (cmake --build $build)"
+done
+
+# ---- staging -------------------------------------------------------------------
+
+stage=$cache/guest/stage-$flavour
+rm -rf "$stage"
+mkdir -p "$stage"
+cd "$stage"
+mkdir -p bin sbin usr/bin usr/sbin lib lib64 etc/hvtest etc/hyperv-tools/vss-hooks.d \
+    proc sys dev run tmp mnt/data root var/lib/hyperv var/lib/hvtest usr/share/hvtest \
+    "lib/modules/$kver"
+ln -s ../run var/run
+chmod 1777 tmp
+chmod 0700 root
+
+cp "$busybox" bin/busybox
+# Applet links, except where the guest has a program of its own.
+while read -r applet; do
+    case $applet in
+    sbin/init | sbin/hvagent | linuxrc) continue ;;
+    esac
+    [ -e "$applet" ] || ln -s /bin/busybox "$applet"
+done < <(bin/busybox --list-full)
+ln -sf /bin/busybox sbin/init
+ln -s /bin/busybox init
+
+# Copies a file and every library it loads, each to the path the host has it at.
+copy_elf() {
+    local f=$1 dest=${2:-$1} lib
+    mkdir -p "$stage/$(dirname "$dest")"
+    cp -L "$f" "$stage/$dest"
+    for lib in $(ldd "$f" 2>/dev/null | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
+        [ -e "$stage$lib" ] && continue
+        mkdir -p "$stage$(dirname "$lib")"
+        cp -L "$lib" "$stage$lib"
+        copy_elf "$lib"
+    done
+}
+
+for d in "${daemons[@]}"; do
+    copy_elf "$build/$d" "usr/sbin/$(basename "$d")"
+done
+# What glibc loads at run time: libgcc_s for pthread_exit/cancellation (the
+# getaddrinfo_a workers), the NSS modules for files and DNS, and libresolv.
+libdir=$(dirname "$(ldd "$build/daemons/kvp/hv_kvp_daemon" | awk '/libc.so.6/ { print $3 }')")
+for l in libgcc_s.so.1 libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do
+    [ -e "$libdir/$l" ] || die "$libdir/$l is missing"
+    copy_elf "$libdir/$l" "${libdir#/}/$l"
+done
+mkfs=$(command -v mkfs.ext4 || echo /usr/sbin/mkfs.ext4)
+[ -x "$mkfs" ] || die "mkfs.ext4 is missing (e2fsprogs)"
+copy_elf "$mkfs" usr/sbin/mkfs.ext4
+[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf etc/
+# flock(1), which busybox lacks: scenarios lock the pools as cloud-init does.
+copy_elf "$(command -v flock || echo /usr/bin/flock)" usr/bin/flock
+
+# ---- modules -------------------------------------------------------------------
+
+# The modules /init loads, in order; each one's dependencies (from the
+# module's own modinfo "depends=") are added before it. Built-in ones are skipped.
+wanted=(crc16 crc32c_generic libcrc32c mbcache jbd2 ext4 loop
+    failover net_failover virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev
+    virtio_pci virtio_net
+    hv_vmbus hv_utils uio uio_hv_generic)
+declare -A done_mod=()
+order=()
+mod_file() { find "$mods/kernel" -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" | head -n1; }
+mod_cat() {
+    case $1 in
+    *.xz) xz -dc "$1" ;;
+    *.zst) zstd -qdc "$1" ;;
+    *) cat "$1" ;;
+    esac
+}
+add_mod() {
+    local m=${1//-/_} f deps d
+    [ -n "${done_mod[$m]:-}" ] && return 0
+    done_mod[$m]=1
+    f=$(mod_file "$m")
+    if [ -z "$f" ]; then
+        # Names in modules.builtin use the file name, which may have dashes.
+        grep -qE "/(${m}|${m//_/-})\.ko$" "$mods/modules.builtin" && return 0
+        die "module $m is neither in $pkg nor built in"
+    fi
+    deps=$(mod_cat "$f" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n1)
+    for d in ${deps//,/ }; do add_mod "$d"; done
+    mod_cat "$f" >"lib/modules/$kver/$m.ko"
+    order+=("$m")
+}
+for m in "${wanted[@]}"; do add_mod "$m"; done
+printf '%s\n' "${order[@]}" >"lib/modules/$kver/load-order"
+# For busybox modprobe (the kernel's request_module): name-based modules.dep.
+for m in "${order[@]}"; do
+    deps=$(mod_cat "lib/modules/$kver/$m.ko" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n1)
+    line="$m.ko:"
+    for d in ${deps//,/ }; do [ -f "lib/modules/$kver/${d//-/_}.ko" ] && line+=" ${d//-/_}.ko"; done
+    printf '%s\n' "$line"
+done >"lib/modules/$kver/modules.dep"
+log "modules: ${order[*]}"
+
+# ---- configuration ------------------------------------------------------------
+
+cat >etc/passwd <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+cat >etc/group <<'EOF'
+root:x:0:
+nogroup:x:65534:
+EOF
+echo hvguest >etc/hostname
+cat >etc/hosts <<'EOF'
+127.0.0.1	localhost
+127.0.1.1	hvguest.hvtest.internal hvguest
+::1	localhost ip6-localhost ip6-loopback
+EOF
+cat >etc/nsswitch.conf <<'EOF'
+passwd: files
+group: files
+hosts: files dns
+networks: files
+protocols: files
+services: files
+EOF
+: >etc/resolv.conf
+# Debian 12's own, so the KVP intrinsic OS items are real.
+if [ -f /usr/lib/os-release ]; then
+    mkdir -p usr/lib
+    cp /usr/lib/os-release usr/lib/os-release
+    cp /usr/lib/os-release etc/os-release
+fi
+grep -q '^VERSION_ID="12"' etc/os-release 2>/dev/null ||
+    log "note: the build machine is not Debian 12; os-release is its own"
+echo "$kver" >etc/hvtest/kver
+echo "$flavour" >etc/hvtest/flavour
+
+install -m 0755 "$here/guest/rc" etc/hvtest/rc
+install -m 0755 "$here/guest/svc" etc/hvtest/svc
+install -m 0755 "$here/guest/shutdown" etc/hvtest/shutdown
+install -m 0755 "$here/guest/udhcpc.script" etc/hvtest/udhcpc.script
+install -m 0644 "$here/guest/fcopy-bind.sh" etc/hvtest/fcopy-bind.sh
+install -m 0644 "$here/guest/inittab" etc/inittab
+install -m 0755 "$here/guest/hvagent" sbin/hvagent
+install -m 0755 "$here/guest/vss-hook" etc/hyperv-tools/vss-hooks.d/50-hvtest
+install -m 0755 "$here/guest/hv_set_ifconfig" usr/share/hvtest/hv_set_ifconfig
+
+mknod -m 0600 dev/console c 5 1
+mknod -m 0666 dev/null c 1 3
+
+# ---- pack, keyed by the hash of the contents -------------------------------------
+
+hash=$( (
+    echo "$pkg $pkgver"
+    find . -printf '%y %m %l %p\n' | LC_ALL=C sort
+    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+) | sha256sum | cut -c1-16)
+initrd=$cache/guest/initrd-$flavour-$hash.cpio.gz
+if [ ! -f "$initrd" ]; then
+    log "packing $(du -sh . | cut -f1) into $initrd"
+    find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+        cpio --null -o -H newc -R 0:0 --quiet | gzip -6 >"$initrd.tmp"
+    mv "$initrd.tmp" "$initrd"
+else
+    log "up to date: $initrd"
+fi
+out=$cache/guest/$flavour
+mkdir -p "$out"
+ln -sfn "$kroot/boot/vmlinuz-$kver" "$out/vmlinuz"
+ln -sfn "$initrd" "$out/initrd.img"
+echo "$kver" >"$out/kver"
+# Old images of this flavour, but the newest three (a VM may be starting on one).
+touch "$initrd"
+ls -t "$cache/guest/initrd-$flavour-"*.cpio.gz | tail -n +4 | xargs -r rm -f
+echo "KERNEL=$out/vmlinuz INITRD=$out/initrd.img"

@@ -1,0 +1,314 @@
+# shellcheck shell=bash
+# tests/vm/lib.sh: what every VM scenario sources.
+#
+# A scenario runs against a guest that is already booted (one boot serves
+# every scenario of a kernel flavour). Environment:
+#   HV_VM_DIR      the VM's state directory: qmp.sock, agent.sock, console.log
+#                  (default $HV_BUILD_DIR/tests/vm/<flavour>)
+#   HV_FLAVOUR     6.1 or 6.12 (default: what the VM was booted with)
+#   HVHOST         the hvhost CLI (default $HV_BUILD_DIR/tests/hvhost/cli/hvhost,
+#                  else hvhost on PATH)
+#   HV_BUILD_DIR   the CMake build (default <source>/build)
+#   HV_QEMU        QEMU for `hvhost boot --qemu` (default: hvhost's own choice)
+#   HV_BOOT_ARGS   more `hvhost boot` options (e.g. --no-hv on a plain QEMU)
+#
+# Output: a scenario prints diagnostics as "# ..." lines and exactly one
+# "PASS <name>" or "FAIL <name>: reason" line; it exits 0, 1, or 77 (skipped,
+# with "SKIP <name>: reason") when there is no VM to run against.
+
+HV_VM_SRC=$(readlink -f "$(dirname "${BASH_SOURCE[0]}")/../..")
+HV_VM_LIB=$HV_VM_SRC/tests/vm
+HV_BUILD_DIR=${HV_BUILD_DIR:-$HV_VM_SRC/build}
+HV_CACHE=${HV_CACHE:-$HOME/.cache/hyperv-tools}
+export HV_BUILD_DIR HV_CACHE
+
+# Class ids of the integration components (lower case, as sysfs has them).
+HV_CLASS_HEARTBEAT=57164f39-9115-4e78-ab55-382f3bd5422d
+HV_CLASS_SHUTDOWN=0e0b6031-5213-4934-818b-38d90ced39db
+HV_CLASS_TIMESYNC=9527e630-d0ae-497b-adce-e80ab0175caf
+HV_CLASS_KVP=a9a0f4e7-5a45-4d96-b827-8a841e8c03e6
+HV_CLASS_VSS=35fa2e29-ea23-4236-96ae-3a6ebacba440
+HV_CLASS_FCOPY=34d14be3-dee4-41c8-9ae7-6b174977c192
+
+# The console patterns that fail any scenario.
+HV_CONSOLE_BAD='Oops|WARNING:|BUG:|Kernel panic|general protection fault|Call Trace'
+
+SCENARIO=${SCENARIO:-$(basename "${0%.sh}")}
+
+note() { printf '# %s\n' "$*"; }
+
+hv_find_hvhost() {
+    if [ -n "${HVHOST:-}" ]; then
+        [ -x "$HVHOST" ] && return 0
+        return 1
+    fi
+    local c
+    for c in "$HV_BUILD_DIR/tests/hvhost/cli/hvhost" "$HV_BUILD_DIR/tests/hvhost/hvhost" \
+        "$(command -v hvhost 2>/dev/null)"; do
+        if [ -n "$c" ] && [ -x "$c" ]; then
+            HVHOST=$c
+            export HVHOST
+            return 0
+        fi
+    done
+    return 1
+}
+
+# ---- results ---------------------------------------------------------------------
+
+# The console line count when the scenario started: console_check looks at
+# what came after it, so a scenario answers for its own kernel messages.
+HV_CONSOLE_START=0
+
+pass() {
+    echo "PASS $SCENARIO${1:+ ($*)}"
+    exit 0
+}
+
+fail() {
+    echo "FAIL $SCENARIO: $*"
+    exit 1
+}
+
+skip() {
+    echo "SKIP $SCENARIO: $*"
+    exit 77
+}
+
+# Checks the console log (from line $1, default the scenario's start) for
+# kernel trouble; on a find prints the console tail and returns 1.
+console_check() {
+    local from=${1:-$HV_CONSOLE_START} log=$HV_VM_DIR/console.log hits
+    [ -f "$log" ] || { note "no console log $log"; return 1; }
+    hits=$(tail -n "+$((from + 1))" "$log" | grep -E -n -- "$HV_CONSOLE_BAD" || true)
+    [ -z "$hits" ] && return 0
+    note "console has kernel trouble:"
+    printf '%s\n' "$hits" | head -n 5 | sed 's/^/#   /'
+    note "console tail:"
+    tail -n 60 "$log" | sed 's/^/#   /'
+    return 1
+}
+
+# Fails the scenario if the console shows kernel trouble.
+check_console_or_fail() {
+    console_check "$@" || fail "kernel trouble on the console (${HV_CONSOLE_BAD//|/, })"
+}
+
+# ---- the host ----------------------------------------------------------------------
+
+host() { "$HVHOST" --dir "$HV_VM_DIR" "$@"; }
+host_json() { "$HVHOST" --json --dir "$HV_VM_DIR" "$@"; }
+
+# Prints a JSON document's parts with a Python expression over `d`, e.g.
+#   host_json heartbeat | json 'd["sequence"]'
+# Lists print one element a line; dicts and lists inside print as JSON.
+json() {
+    python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError as e:
+    print("json: not a JSON document (%s)" % e, file=sys.stderr)
+    sys.exit(1)
+def find(o, k):
+    """The first value of key k anywhere in o (depth first)."""
+    if isinstance(o, dict):
+        if k in o:
+            return o[k]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v, k)
+            if r is not None:
+                return r
+    return None
+def items(o, out=None):
+    """Every {key, value} object anywhere in o, as a dict key -> value."""
+    out = {} if out is None else out
+    if isinstance(o, dict):
+        if "key" in o and "value" in o:
+            out[str(o["key"])] = o["value"]
+        for v in o.values():
+            items(v, out)
+    elif isinstance(o, list):
+        for v in o:
+            items(v, out)
+    return out
+try:
+    r = eval(sys.argv[1])
+except (KeyError, IndexError, TypeError, AttributeError) as e:
+    print("json: %s: %r" % (sys.argv[1], e), file=sys.stderr)
+    sys.exit(1)
+if r is None:
+    sys.exit(1)
+try:
+    for v in (r if isinstance(r, list) else [r]):
+        if isinstance(v, bool):
+            print("true" if v else "false")
+        elif isinstance(v, (dict, list)):
+            print(json.dumps(v))
+        else:
+            print(v)
+    sys.stdout.flush()
+except BrokenPipeError:  # a reader such as grep -q that stopped early
+    sys.stderr.close()
+    sys.exit(0)
+' "$1"
+}
+
+# Runs one QMP command on the VM's monitor directly (for what the CLI does
+# not expose, e.g. hv-fcopy-cancel) and prints its "return" as JSON.
+#   qmp hv-fcopy-cancel
+#   qmp hv-fcopy-start '{"source": "/x", "destination": "/tmp/x"}'
+qmp() {
+    python3 - "$HV_VM_DIR/qmp.sock" "$1" "${2:-}" <<'EOF'
+import json, socket, sys, time
+path, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3]
+deadline = time.monotonic() + 30
+while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        break
+    except OSError:
+        s.close()
+        if time.monotonic() > deadline:
+            print("qmp: cannot connect to %s" % path, file=sys.stderr)
+            sys.exit(2)
+        time.sleep(0.2)
+f = s.makefile("rw")
+def recv():
+    while True:
+        line = f.readline()
+        if not line:
+            print("qmp: connection closed", file=sys.stderr)
+            sys.exit(2)
+        m = json.loads(line)
+        if "event" not in m:
+            return m
+recv()  # greeting
+f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n"); f.flush()
+recv()
+req = {"execute": cmd}
+if args:
+    req["arguments"] = json.loads(args)
+f.write(json.dumps(req) + "\n"); f.flush()
+m = recv()
+if "error" in m:
+    print("qmp: %s: %s" % (cmd, m["error"].get("desc", m["error"])), file=sys.stderr)
+    sys.exit(1)
+print(json.dumps(m.get("return", {})))
+EOF
+}
+
+# Is QEMU still there (its monitor accepts a connection)?
+qemu_alive() {
+    python3 - "$HV_VM_DIR/qmp.sock" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect(sys.argv[1])
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+# wait_until SECONDS CMD...: runs CMD every half second until it succeeds.
+wait_until() {
+    local t=$1 end
+    shift
+    end=$(($(date +%s) + t))
+    while :; do
+        "$@" >/dev/null 2>&1 && return 0
+        [ "$(date +%s)" -ge "$end" ] && return 1
+        sleep 0.5
+    done
+}
+
+# ---- the guest -------------------------------------------------------------------
+
+# gexec CMD...: runs a shell command line in the guest through the agent;
+# prints its output and returns its exit status.
+gexec() { "$HVHOST" --dir "$HV_VM_DIR" exec -- "$*"; }
+# gexec_t SECONDS CMD...: the same with a timeout.
+gexec_t() {
+    local t=$1
+    shift
+    "$HVHOST" --dir "$HV_VM_DIR" exec --timeout "$t" -- "$*"
+}
+
+# The pid of a daemon as the guest's supervisor started it, empty if none.
+daemon_pid() {
+    gexec "p=\$(cat /run/hvtest/$1.pid 2>/dev/null) && [ -d /proc/\$p ] && echo \$p" 2>/dev/null
+}
+
+# How often the supervisor started a daemon.
+daemon_starts() { gexec "cat /run/hvtest/$1.starts 2>/dev/null || echo 0"; }
+
+# Waits until a daemon runs (and is not the pid given as $3); prints the pid.
+wait_daemon() {
+    local name=$1 t=${2:-30} not=${3:-} end p
+    end=$(($(date +%s) + t))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        p=$(daemon_pid "$name")
+        if [ -n "$p" ] && [ "$p" != "$not" ]; then
+            echo "$p"
+            return 0
+        fi
+        sleep 1
+    done
+    return 1
+}
+
+# The guest's MAC address and IPv4 address of eth0.
+guest_mac() { gexec 'cat /sys/class/net/eth0/address'; }
+guest_ipv4() { gexec "ip -4 -o addr show dev eth0 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'"; }
+
+# ---- per-scenario set-up -------------------------------------------------------------
+
+# scenario_begin: checks that the VM can be used and records where the
+# console is, so console_check looks at this scenario's messages only.
+scenario_begin() {
+    hv_find_hvhost || skip "no hvhost CLI (set HVHOST, or build tests/hvhost)"
+    [ -n "${HV_VM_DIR:-}" ] || skip "HV_VM_DIR is not set"
+    [ -S "$HV_VM_DIR/qmp.sock" ] || skip "no VM in $HV_VM_DIR (run vm-<flavour>-boot first)"
+    qemu_alive || fail "the VM in $HV_VM_DIR is not running"
+    HV_FLAVOUR=${HV_FLAVOUR:-$(cat "$HV_VM_DIR/flavour" 2>/dev/null)}
+    HV_CONSOLE_START=$(wc -l <"$HV_VM_DIR/console.log" 2>/dev/null || echo 0)
+    HV_WORK=$HV_VM_DIR/work/$SCENARIO
+    rm -rf "$HV_WORK"
+    mkdir -p "$HV_WORK"
+    export HV_VM_DIR HV_FLAVOUR HV_WORK HVHOST
+    gexec true >/dev/null || fail "the guest agent does not answer"
+}
+
+# ---- booting ---------------------------------------------------------------------
+
+# vm_boot FLAVOUR DIR [APPEND]: builds the guest if needed and boots it under
+# hvhost into DIR; waits for the agent. Prints the boot time.
+vm_boot() {
+    local flavour=$1 dir=$2 append=${3:-} out t0 t1
+    hv_find_hvhost || skip "no hvhost CLI (set HVHOST, or build tests/hvhost)"
+    HV_VM_DIR=$dir
+    if [ -S "$dir/qmp.sock" ] && qemu_alive; then
+        note "a VM is still running in $dir: quitting it"
+        host quit >/dev/null 2>&1 || true
+        wait_until 30 eval '! qemu_alive' || fail "the old VM in $dir does not quit"
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    out=$("$HV_VM_LIB/build-guest.sh" "$flavour" "$HV_BUILD_DIR" 2>"$dir/build-guest.log") ||
+        { sed 's/^/# /' "$dir/build-guest.log"; fail "building the $flavour guest failed"; }
+    eval "${out##*$'\n'}" # KERNEL=... INITRD=...
+    echo "$flavour" >"$dir/flavour"
+    t0=$(date +%s.%N)
+    host boot --kernel "$KERNEL" --initrd "$INITRD" --smp 2 --mem 1536 \
+        ${HV_QEMU:+--qemu "$HV_QEMU"} ${HV_BOOT_ARGS:-} \
+        --append "console=ttyS0 panic=-1 ${append} ${HV_APPEND:-}" >"$dir/boot.log" 2>&1 ||
+        { sed 's/^/# /' "$dir/boot.log"; fail "hvhost boot failed"; }
+    host wait-agent --timeout "${HV_BOOT_TIMEOUT:-300}" >>"$dir/boot.log" 2>&1 ||
+        { console_check 0; tail -n 40 "$dir/console.log" | sed 's/^/# /'; fail "the guest agent never became ready"; }
+    t1=$(date +%s.%N)
+    printf '%s\n' "$(echo "$t1 - $t0" | bc)" >"$dir/boot-seconds"
+    note "booted $flavour ($(basename "$(readlink -f "$INITRD")")) in $(printf '%.1f' "$(cat "$dir/boot-seconds")") s"
+}
