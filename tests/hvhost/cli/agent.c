@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +133,7 @@ struct agent *agent_free(struct agent *a)
 	if (!a)
 		return NULL;
 	safe_close(a->fd);
-	free(a->buf);
+	free(a->in.buf);
 	free(a);
 	return NULL;
 }
@@ -184,64 +183,35 @@ int agent_send(struct agent *a, uint64_t id, const char *command)
 int agent_read_line(struct agent *a, uint64_t deadline, char **ret, size_t *ret_len)
 {
 	for (;;) {
-		char *nl = a->len > a->scanned ?
-				   memchr(a->buf + a->scanned, '\n', a->len - a->scanned) :
+		char *nl = a->in.len > a->scanned ?
+				   memchr(a->in.buf + a->scanned, '\n', a->in.len - a->scanned) :
 				   NULL;
-		struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
-		uint64_t now;
-		ssize_t n;
 		int r;
 
 		if (nl) {
-			size_t len = (size_t)(nl - a->buf);
+			size_t len = (size_t)(nl - a->in.buf);
 			char *line = malloc(len + 1);
 
 			if (!line)
 				return -ENOMEM;
-			memcpy(line, a->buf, len);
+			memcpy(line, a->in.buf, len);
 			line[len] = '\0';
-			memmove(a->buf, nl + 1, a->len - len - 1);
-			a->len -= len + 1;
+			memmove(a->in.buf, nl + 1, a->in.len - len - 1);
+			a->in.len -= len + 1;
 			a->scanned = 0;
 			*ret = line;
 			*ret_len = len;
 			return 0;
 		}
-		if (a->len >= AGENT_MAX_LINE) {
+		if (a->in.len >= AGENT_MAX_LINE) {
 			/* Nobody sends that much in one line on purpose: drop it, keep reading. */
 			log_debug("agent: dropping an over-long line");
-			a->len = 0;
+			a->in.len = 0;
 		}
-		a->scanned = a->len;
-		if (a->cap - a->len < AGENT_READ_CHUNK) {
-			size_t cap = MAX(a->len + AGENT_READ_CHUNK, a->cap * 2);
-			char *b = realloc(a->buf, cap);
-
-			if (!b)
-				return -ENOMEM;
-			a->buf = b;
-			a->cap = cap;
-		}
-		if (a->cancel && *a->cancel)
-			return -EINTR;
-		now = now_usec(CLOCK_MONOTONIC);
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		r = poll(&pfd, 1, (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX));
-		if (r < 0 && errno == EINTR)
-			continue;
+		a->scanned = a->in.len;
+		r = recvbuf_fill(&a->in, a->fd, AGENT_READ_CHUNK, deadline, a->cancel);
 		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		n = recv(a->fd, a->buf + a->len, a->cap - a->len, 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ECONNRESET;
-		a->len += (size_t)n;
+			return r;
 	}
 }
 

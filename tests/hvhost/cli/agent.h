@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "recvbuf.h"
 
 #define AGENT_MAX_LINE (64u * 1024u * 1024u)
 #define AGENT_READY_LINE "HVAGENT READY"
@@ -31,9 +32,8 @@ struct agent_answer {
 
 struct agent {
 	int fd;
-	char *buf;
-	size_t len, cap;
-	size_t scanned; /* buf[0..scanned) has no '\n' */
+	struct recvbuf in; /* bytes received, not yet a whole line */
+	size_t scanned; /* in.buf[0..scanned) has no '\n' */
 	const volatile sig_atomic_t *cancel;
 };
 

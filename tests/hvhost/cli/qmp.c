@@ -5,7 +5,6 @@
  * the connection's framing.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +56,7 @@ struct qmp *qmp_free(struct qmp *q)
 	for (size_t i = 0; i < q->n_events; i++)
 		json_object_put(q->events[i]);
 	qmp_clear_error(q);
-	free(q->buf);
+	free(q->in.buf);
 	free(q);
 	return NULL;
 }
@@ -190,36 +189,27 @@ int qmp_error_describe(json_object *reply, char **ret_class, char **ret_desc)
 	return 0;
 }
 
-static int remaining_ms(uint64_t deadline)
-{
-	uint64_t now = now_usec(CLOCK_MONOTONIC);
-
-	if (now >= deadline)
-		return 0;
-	return (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
-}
-
 /* One whole line from the buffer, if there is one; *ret is malloc'ed. */
 static int take_line(struct qmp *q, char **ret, size_t *ret_len)
 {
 	char *nl =
-		q->len > q->scanned ? memchr(q->buf + q->scanned, '\n', q->len - q->scanned) : NULL;
+		q->in.len > q->scanned ? memchr(q->in.buf + q->scanned, '\n', q->in.len - q->scanned) : NULL;
 	size_t n;
 	char *line;
 
 	if (!nl) {
-		q->scanned = q->len;
+		q->scanned = q->in.len;
 		return 0;
 	}
 	q->scanned = 0;
-	n = (size_t)(nl - q->buf);
+	n = (size_t)(nl - q->in.buf);
 	line = malloc(n + 1);
 	if (!line)
 		return -ENOMEM;
-	memcpy(line, q->buf, n);
+	memcpy(line, q->in.buf, n);
 	line[n] = '\0';
-	memmove(q->buf, nl + 1, q->len - n - 1);
-	q->len -= n + 1;
+	memmove(q->in.buf, nl + 1, q->in.len - n - 1);
+	q->in.len -= n + 1;
 	*ret = line;
 	*ret_len = n;
 	return 1;
@@ -227,41 +217,9 @@ static int take_line(struct qmp *q, char **ret, size_t *ret_len)
 
 static int fill(struct qmp *q, uint64_t deadline)
 {
-	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-	ssize_t n;
-	int r;
-
-	if (q->len >= QMP_MAX_LINE)
+	if (q->in.len >= QMP_MAX_LINE)
 		return -EMSGSIZE;
-	if (q->cap - q->len < QMP_READ_CHUNK) {
-		size_t cap = MAX(q->len + QMP_READ_CHUNK, q->cap * 2);
-		char *b = realloc(q->buf, cap);
-
-		if (!b)
-			return -ENOMEM;
-		q->buf = b;
-		q->cap = cap;
-	}
-	for (;;) {
-		if (q->cancel && *q->cancel)
-			return -EINTR;
-		r = poll(&pfd, 1, remaining_ms(deadline));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		n = recv(q->fd, q->buf + q->len, q->cap - q->len, 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ECONNRESET;
-		q->len += (size_t)n;
-		return 0;
-	}
+	return recvbuf_fill(&q->in, q->fd, QMP_READ_CHUNK, deadline, q->cancel);
 }
 
 /* The next message QEMU sends, skipping blank lines. */

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "recvbuf.h"
 
 #define QMP_DEFAULT_TIMEOUT_USEC (60ULL * 1000000ULL)
 #define QMP_MAX_LINE (16u * 1024u * 1024u)
@@ -30,9 +31,8 @@ struct qmp {
 	/* When set and non-zero, waits return -EINTR (a signal asked to stop). */
 	const volatile sig_atomic_t *cancel;
 
-	char *buf; /* bytes received, not yet a whole line */
-	size_t len, cap;
-	size_t scanned; /* buf[0..scanned) has no '\n' */
+	struct recvbuf in; /* bytes received, not yet a whole line */
+	size_t scanned; /* in.buf[0..scanned) has no '\n' */
 	uint64_t next_id;
 
 	json_object *events[QMP_MAX_EVENTS]; /* oldest first */
