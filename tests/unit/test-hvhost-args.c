@@ -126,6 +126,22 @@ START_TEST(args__boot)
 	ck_assert_int_eq(parse(&a, "boot", "--kernel", "k", "--initrd", "i", "stray", NULL),
 			 -EINVAL);
 	ck_assert_int_eq(parse(&a, "boot", "--kernel", NULL), -EINVAL);
+
+	ck_assert_int_eq(parse(&a, "boot", "--qemu", "q", "--kernel", "k", "--initrd", "i",
+			       "--vmbus-version", "4.0", NULL),
+			 0);
+	ck_assert_str_eq(a.vmbus_version, "4.0");
+	hvhost_args_done(&a);
+	/* Only MAJOR.MINOR: nothing else may ride into QEMU's option string. */
+	ck_assert_int_eq(parse(&a, "boot", "--qemu", "q", "--kernel", "k", "--initrd", "i",
+			       "--vmbus-version", "4", NULL),
+			 -EINVAL);
+	ck_assert_int_eq(parse(&a, "boot", "--qemu", "q", "--kernel", "k", "--initrd", "i",
+			       "--vmbus-version", "4.0,irq=5", NULL),
+			 -EINVAL);
+	ck_assert_int_eq(parse(&a, "boot", "--qemu", "q", "--kernel", "k", "--initrd", "i",
+			       "--vmbus-version", "4.0x", NULL),
+			 -EINVAL);
 	unsetenv("HVHOST_QEMU");
 }
 END_TEST

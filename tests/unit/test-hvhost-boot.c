@@ -113,6 +113,14 @@ START_TEST(boot__no_hv_and_no_ics)
 	ck_assert(!strstr(all, "hv-heartbeat"));
 	free(all);
 	strv_free(argv);
+
+	a = base();
+	a.vmbus_version = "4.0";
+	ck_assert_int_eq(hvhost_qemu_argv(&a, "/d", &argv), 0);
+	all = joined(argv);
+	ck_assert(has(all, "-device|vmbus-bridge,max-version=4.0|-device|hv-heartbeat,id=hb"));
+	free(all);
+	strv_free(argv);
 }
 END_TEST
 

@@ -7,4 +7,4 @@ case ${1:?usage: scenarios.sh FLAVOUR} in
 esac
 echo devices heartbeat timesync kvp-inventory kvp-pools kvp-ip-injection \
     vss-backup vss-killed-frozen $fcopy fcopy-force fcopy-create-path fcopy-cancel \
-    kvp-restart kvp-hotplug shutdown
+    kvp-restart kvp-hotplug vmbus-4.0 shutdown

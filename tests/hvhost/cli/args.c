@@ -29,6 +29,7 @@ void hvhost_usage(FILE *f)
 	      "\n"
 	      "  boot --kernel VMLINUZ --initrd INITRD [--append ARGS] [--smp N] [--mem MB]\n"
 	      "       [--qemu BIN] [--mac MAC] [--no-hv] [--no-ics] [--device QEMU-DEVICE]...\n"
+	      "       [--vmbus-version MAJOR.MINOR]\n"
 	      "                            start QEMU in the background, wait for QMP\n"
 	      "                            (BIN defaults to $HVHOST_QEMU"
 #ifdef HVHOST_DEFAULT_QEMU
@@ -228,6 +229,7 @@ enum {
 	OPT_NO_ICS,
 	OPT_DEVICE,
 	OPT_MAC,
+	OPT_VMBUS_VERSION,
 	OPT_TYPE,
 	OPT_DHCP,
 	OPT_ADDRESS,
@@ -258,6 +260,7 @@ static int parse_boot(int argc, char **argv, struct hvhost_args *a)
 		{ "no-ics", no_argument, NULL, OPT_NO_ICS },
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "mac", required_argument, NULL, OPT_MAC },
+		{ "vmbus-version", required_argument, NULL, OPT_VMBUS_VERSION },
 		{},
 	};
 	struct opt_loop l = { "boot", argc, argv };
@@ -293,6 +296,17 @@ static int parse_boot(int argc, char **argv, struct hvhost_args *a)
 		case OPT_NO_ICS:
 			a->no_ics = true;
 			break;
+		case OPT_VMBUS_VERSION: {
+			unsigned major, minor;
+			char junk;
+
+			/* QEMU checks it is one it implements; here only the form. */
+			if (sscanf(optarg, "%u.%u%c", &major, &minor, &junk) != 2 ||
+			    strchr(optarg, ',') || major > 0xffff || minor > 0xffff)
+				return usage_error("boot: --vmbus-version needs MAJOR.MINOR, e.g. 4.0");
+			a->vmbus_version = optarg;
+			break;
+		}
 		case OPT_DEVICE:
 			if (!*optarg)
 				return usage_error("boot: --device needs a QEMU device");

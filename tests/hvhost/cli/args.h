@@ -51,6 +51,7 @@ struct hvhost_args {
 
 	/* boot */
 	const char *kernel, *initrd, *append, *qemu;
+	const char *vmbus_version; /* boot --vmbus-version: newest protocol offered */
 	unsigned smp, mem_mb;
 	bool no_hv, no_ics;
 	char **devices; /* extra -device arguments */

@@ -100,7 +100,10 @@ int hvhost_qemu_argv(const struct hvhost_args *a, const char *dir, char ***ret)
 	r |= strv_extend(&l, "/usr/share/seabios");
 	if (!a->no_hv) {
 		r |= strv_extend(&l, "-device");
-		r |= strv_extend(&l, "vmbus-bridge");
+		if (a->vmbus_version)
+			r |= push_fmt(&l, "vmbus-bridge,max-version=%s", a->vmbus_version);
+		else
+			r |= strv_extend(&l, "vmbus-bridge");
 		for (size_t i = 0; !a->no_ics && i < ELEMENTSOF(ic_devices); i++) {
 			r |= strv_extend(&l, "-device");
 			r |= strv_extend(&l, ic_devices[i]);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# vmbus-4.0: a host that offers no protocol newer than VMBus 4.0 (what
+# Windows Server 2016 offers). The guest asks for 5.3 first, is refused, walks
+# down to 4.0 and works on it: the ICs negotiate, the heartbeat counts, the
+# KVP daemon answers the inventory, and a host shutdown powers it off.
+# Boots a second guest of its own beside the fixture's.
+. "$(dirname "$0")/../lib.sh"
+flavour=${HV_FLAVOUR:?HV_FLAVOUR is not set}
+HV_BOOT_ARGS="--vmbus-version 4.0" vm_boot "$flavour" "${HV_VM_DIR}-vmbus-4.0"
+# A failure must not leave this second guest running.
+trap 'host quit >/dev/null 2>&1 || true' EXIT
+HV_CONSOLE_START=0
+
+tr -d '\r' <"$HV_VM_DIR/console.log" | grep -q 'Vmbus version:4\.0$' ||
+    fail "the guest did not negotiate 4.0: $(grep -o 'Vmbus version:.*' "$HV_VM_DIR/console.log")"
+wait_daemon hv_kvp_daemon 60 >/dev/null || fail "hv_kvp_daemon is not running"
+heartbeat_ok() { [ "$(host_json heartbeat | json 'find(d, "state")')" = ok ]; }
+wait_until 30 heartbeat_ok ||
+    fail "the heartbeat is not ok on 4.0: $(host_json heartbeat)"
+items=$(host_json kvp list auto | json 'len(items(d))') || fail "hvhost kvp list auto failed"
+[ "$items" = 10 ] || fail "the auto pool has $items items on 4.0, expected 10"
+host stop-vm >/dev/null || fail "stop-vm failed on 4.0"
+wait_until 60 eval '! qemu_alive' || fail "the 4.0 guest did not power off"
+check_console_or_fail
+pass "$flavour negotiated 4.0; ICs, KVP and shutdown work"
