@@ -157,6 +157,14 @@ void tl_require_root(const char *why)
 	exit(TL_EXIT_SKIP);
 }
 
+void tl_add_test(Suite *s, const char *name, const TTest *t)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+}
+
 int tl_run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

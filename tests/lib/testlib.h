@@ -31,6 +31,9 @@ int tl_kill_wait(pid_t pid, int sig, int timeout_ms);
 /* Exit 77 with a message unless running as root. */
 void tl_require_root(const char *why);
 
+/* Add @t to @s in a TCase of its own named @name (one TCase per behaviour). */
+void tl_add_test(Suite *s, const char *name, const TTest *t);
+
 /* Run a suite; returns the process exit code (0 pass, 1 fail). */
 int tl_run_suite(Suite *s);
 

@@ -315,31 +315,23 @@ START_TEST(agent__wait_ready_times_out)
 }
 END_TEST
 
-static void add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
 int main(void)
 {
 	Suite *s = suite_create("hvhost-agent");
 
 	log_set_sink(quiet, NULL);
-	add(s, "agent__parse_answers", agent__parse_answers);
-	add(s, "agent__parse_ignores_other_lines", agent__parse_ignores_other_lines);
-	add(s, "agent__parse_flags_malformed_answers", agent__parse_flags_malformed_answers);
-	add(s, "agent__format_request", agent__format_request);
-	add(s, "agent__exec_skips_noise_and_stale_answers",
+	tl_add_test(s, "agent__parse_answers", agent__parse_answers);
+	tl_add_test(s, "agent__parse_ignores_other_lines", agent__parse_ignores_other_lines);
+	tl_add_test(s, "agent__parse_flags_malformed_answers", agent__parse_flags_malformed_answers);
+	tl_add_test(s, "agent__format_request", agent__format_request);
+	tl_add_test(s, "agent__exec_skips_noise_and_stale_answers",
 	    agent__exec_skips_noise_and_stale_answers);
-	add(s, "agent__exec_malformed_answer_to_us_fails",
+	tl_add_test(s, "agent__exec_malformed_answer_to_us_fails",
 	    agent__exec_malformed_answer_to_us_fails);
-	add(s, "agent__exec_times_out", agent__exec_times_out);
-	add(s, "agent__exec_sees_hangup", agent__exec_sees_hangup);
-	add(s, "agent__wait_ready_on_banner", agent__wait_ready_on_banner);
-	add(s, "agent__wait_ready_on_probe_answer", agent__wait_ready_on_probe_answer);
-	add(s, "agent__wait_ready_times_out", agent__wait_ready_times_out);
+	tl_add_test(s, "agent__exec_times_out", agent__exec_times_out);
+	tl_add_test(s, "agent__exec_sees_hangup", agent__exec_sees_hangup);
+	tl_add_test(s, "agent__wait_ready_on_banner", agent__wait_ready_on_banner);
+	tl_add_test(s, "agent__wait_ready_on_probe_answer", agent__wait_ready_on_probe_answer);
+	tl_add_test(s, "agent__wait_ready_times_out", agent__wait_ready_times_out);
 	return tl_run_suite(s);
 }

@@ -194,22 +194,14 @@ START_TEST(boot__device_add_arguments)
 }
 END_TEST
 
-static void add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
 int main(void)
 {
 	Suite *s = suite_create("hvhost-boot");
 
-	add(s, "boot__argv_matches_the_contract", boot__argv_matches_the_contract);
-	add(s, "boot__no_hv_and_no_ics", boot__no_hv_and_no_ics);
-	add(s, "boot__options_reach_qemu", boot__options_reach_qemu);
-	add(s, "boot__paths_are_escaped_for_qemu", boot__paths_are_escaped_for_qemu);
-	add(s, "boot__device_add_arguments", boot__device_add_arguments);
+	tl_add_test(s, "boot__argv_matches_the_contract", boot__argv_matches_the_contract);
+	tl_add_test(s, "boot__no_hv_and_no_ics", boot__no_hv_and_no_ics);
+	tl_add_test(s, "boot__options_reach_qemu", boot__options_reach_qemu);
+	tl_add_test(s, "boot__paths_are_escaped_for_qemu", boot__paths_are_escaped_for_qemu);
+	tl_add_test(s, "boot__device_add_arguments", boot__device_add_arguments);
 	return tl_run_suite(s);
 }

@@ -563,41 +563,33 @@ START_TEST(cmd__stop_vm_waits_for_qemu_to_exit)
 }
 END_TEST
 
-static void add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
 int main(void)
 {
 	Suite *s = suite_create("hvhost-cmd");
 
 	log_set_sink(quiet, NULL);
-	add(s, "cmd__kvp_list_groups_pools_and_escapes", cmd__kvp_list_groups_pools_and_escapes);
-	add(s, "cmd__kvp_list_stops_at_command_not_found",
+	tl_add_test(s, "cmd__kvp_list_groups_pools_and_escapes", cmd__kvp_list_groups_pools_and_escapes);
+	tl_add_test(s, "cmd__kvp_list_stops_at_command_not_found",
 	    cmd__kvp_list_stops_at_command_not_found);
-	add(s, "cmd__kvp_list_rejects_malformed_items", cmd__kvp_list_rejects_malformed_items);
-	add(s, "cmd__kvp_set_sends_type", cmd__kvp_set_sends_type);
-	add(s, "cmd__ip_get_prints_like_get_vmnetworkadapter",
+	tl_add_test(s, "cmd__kvp_list_rejects_malformed_items", cmd__kvp_list_rejects_malformed_items);
+	tl_add_test(s, "cmd__kvp_set_sends_type", cmd__kvp_set_sends_type);
+	tl_add_test(s, "cmd__ip_get_prints_like_get_vmnetworkadapter",
 	    cmd__ip_get_prints_like_get_vmnetworkadapter);
-	add(s, "cmd__ip_set_sends_lists", cmd__ip_set_sends_lists);
-	add(s, "cmd__backup_runs_the_stages", cmd__backup_runs_the_stages);
-	add(s, "cmd__backup_thaws_when_the_host_command_fails",
+	tl_add_test(s, "cmd__ip_set_sends_lists", cmd__ip_set_sends_lists);
+	tl_add_test(s, "cmd__backup_runs_the_stages", cmd__backup_runs_the_stages);
+	tl_add_test(s, "cmd__backup_thaws_when_the_host_command_fails",
 	    cmd__backup_thaws_when_the_host_command_fails);
-	add(s, "cmd__backup_thaws_after_sigterm", cmd__backup_thaws_after_sigterm);
-	add(s, "cmd__backup_thaws_after_a_failed_freeze", cmd__backup_thaws_after_a_failed_freeze);
-	add(s, "cmd__backup_no_thaw_without_vss", cmd__backup_no_thaw_without_vss);
-	add(s, "cmd__copy_vmfile_polls_until_done", cmd__copy_vmfile_polls_until_done);
-	add(s, "cmd__copy_vmfile_reports_the_guest_status",
+	tl_add_test(s, "cmd__backup_thaws_after_sigterm", cmd__backup_thaws_after_sigterm);
+	tl_add_test(s, "cmd__backup_thaws_after_a_failed_freeze", cmd__backup_thaws_after_a_failed_freeze);
+	tl_add_test(s, "cmd__backup_no_thaw_without_vss", cmd__backup_no_thaw_without_vss);
+	tl_add_test(s, "cmd__copy_vmfile_polls_until_done", cmd__copy_vmfile_polls_until_done);
+	tl_add_test(s, "cmd__copy_vmfile_reports_the_guest_status",
 	    cmd__copy_vmfile_reports_the_guest_status);
-	add(s, "cmd__copy_vmfile_cancels_on_sigint", cmd__copy_vmfile_cancels_on_sigint);
-	add(s, "cmd__device_del_waits_for_the_event", cmd__device_del_waits_for_the_event);
-	add(s, "cmd__unexpected_answers_are_errors", cmd__unexpected_answers_are_errors);
-	add(s, "cmd__json_prints_one_document", cmd__json_prints_one_document);
-	add(s, "cmd__stop_vm_reboot_does_not_wait", cmd__stop_vm_reboot_does_not_wait);
-	add(s, "cmd__stop_vm_waits_for_qemu_to_exit", cmd__stop_vm_waits_for_qemu_to_exit);
+	tl_add_test(s, "cmd__copy_vmfile_cancels_on_sigint", cmd__copy_vmfile_cancels_on_sigint);
+	tl_add_test(s, "cmd__device_del_waits_for_the_event", cmd__device_del_waits_for_the_event);
+	tl_add_test(s, "cmd__unexpected_answers_are_errors", cmd__unexpected_answers_are_errors);
+	tl_add_test(s, "cmd__json_prints_one_document", cmd__json_prints_one_document);
+	tl_add_test(s, "cmd__stop_vm_reboot_does_not_wait", cmd__stop_vm_reboot_does_not_wait);
+	tl_add_test(s, "cmd__stop_vm_waits_for_qemu_to_exit", cmd__stop_vm_waits_for_qemu_to_exit);
 	return tl_run_suite(s);
 }

@@ -487,33 +487,25 @@ START_TEST(qmp__checked_getters)
 }
 END_TEST
 
-static void add(Suite *s, const char *name, const TTest *t)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_test(tc, t);
-	suite_add_tcase(s, tc);
-}
-
 int main(void)
 {
 	Suite *s = suite_create("hvhost-qmp");
 
 	log_set_sink(quiet, NULL);
-	add(s, "qmp__classify_canned_messages", qmp__classify_canned_messages);
-	add(s, "qmp__reply_matches_its_id", qmp__reply_matches_its_id);
-	add(s, "qmp__error_describe", qmp__error_describe);
-	add(s, "qmp__parse_line_takes_one_object", qmp__parse_line_takes_one_object);
-	add(s, "qmp__handshake_and_execute_skip_events", qmp__handshake_and_execute_skip_events);
-	add(s, "qmp__sends_arguments_and_ids", qmp__sends_arguments_and_ids);
-	add(s, "qmp__error_reply_is_eremoteio", qmp__error_reply_is_eremoteio);
-	add(s, "qmp__skips_stale_replies", qmp__skips_stale_replies);
-	add(s, "qmp__wait_event_before_and_after_reply", qmp__wait_event_before_and_after_reply);
-	add(s, "qmp__reply_timeout", qmp__reply_timeout);
-	add(s, "qmp__hangup_is_econnreset", qmp__hangup_is_econnreset);
-	add(s, "qmp__garbage_is_eproto", qmp__garbage_is_eproto);
-	add(s, "qmp__endless_line_is_refused", qmp__endless_line_is_refused);
-	add(s, "qmp__unix_connect_errors", qmp__unix_connect_errors);
-	add(s, "qmp__checked_getters", qmp__checked_getters);
+	tl_add_test(s, "qmp__classify_canned_messages", qmp__classify_canned_messages);
+	tl_add_test(s, "qmp__reply_matches_its_id", qmp__reply_matches_its_id);
+	tl_add_test(s, "qmp__error_describe", qmp__error_describe);
+	tl_add_test(s, "qmp__parse_line_takes_one_object", qmp__parse_line_takes_one_object);
+	tl_add_test(s, "qmp__handshake_and_execute_skip_events", qmp__handshake_and_execute_skip_events);
+	tl_add_test(s, "qmp__sends_arguments_and_ids", qmp__sends_arguments_and_ids);
+	tl_add_test(s, "qmp__error_reply_is_eremoteio", qmp__error_reply_is_eremoteio);
+	tl_add_test(s, "qmp__skips_stale_replies", qmp__skips_stale_replies);
+	tl_add_test(s, "qmp__wait_event_before_and_after_reply", qmp__wait_event_before_and_after_reply);
+	tl_add_test(s, "qmp__reply_timeout", qmp__reply_timeout);
+	tl_add_test(s, "qmp__hangup_is_econnreset", qmp__hangup_is_econnreset);
+	tl_add_test(s, "qmp__garbage_is_eproto", qmp__garbage_is_eproto);
+	tl_add_test(s, "qmp__endless_line_is_refused", qmp__endless_line_is_refused);
+	tl_add_test(s, "qmp__unix_connect_errors", qmp__unix_connect_errors);
+	tl_add_test(s, "qmp__checked_getters", qmp__checked_getters);
 	return tl_run_suite(s);
 }
