@@ -503,6 +503,16 @@ static uint16_t hv_ic_num_channels(VMBusDevice *vdev)
     return 1;
 }
 
+static void hv_ic_free_timers(HvIC *ic)
+{
+    timer_free(ic->timeout_timer);
+    ic->timeout_timer = NULL;
+    timer_free(ic->kick_timer);
+    ic->kick_timer = NULL;
+    timer_free(ic->open_timer);
+    ic->open_timer = NULL;
+}
+
 static void hv_ic_vmdev_realize(VMBusDevice *vdev, Error **errp)
 {
     HvIC *ic = HV_IC(vdev);
@@ -521,12 +531,7 @@ static void hv_ic_vmdev_realize(VMBusDevice *vdev, Error **errp)
         if (err) {
             error_propagate(errp, err);
             ic->unrealized = true;
-            timer_free(ic->timeout_timer);
-            ic->timeout_timer = NULL;
-            timer_free(ic->kick_timer);
-            ic->kick_timer = NULL;
-            timer_free(ic->open_timer);
-            ic->open_timer = NULL;
+            hv_ic_free_timers(ic);
         }
     }
 }
@@ -540,12 +545,7 @@ static void hv_ic_vmdev_unrealize(VMBusDevice *vdev)
     if (HV_IC_GET_CLASS(ic)->unrealize) {
         HV_IC_GET_CLASS(ic)->unrealize(ic);
     }
-    timer_free(ic->timeout_timer);
-    ic->timeout_timer = NULL;
-    timer_free(ic->kick_timer);
-    ic->kick_timer = NULL;
-    timer_free(ic->open_timer);
-    ic->open_timer = NULL;
+    hv_ic_free_timers(ic);
 }
 
 static void hv_ic_vmdev_reset(VMBusDevice *vdev)
