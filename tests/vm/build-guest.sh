@@ -8,7 +8,7 @@
 #              6.12  the kernel linux-image-amd64 depends on in bookworm-backports
 #   BUILD-DIR  a CMake build of this tree (default $HV_BUILD_DIR, else build/)
 #
-# Everything goes to ${HV_CACHE:-$HOME/.cache/hyperv-tools}:
+# Everything goes to ${HV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hyperv-tools}:
 #   debs/                      the kernel packages (apt-get download)
 #   kernels/<kver>/            each package extracted
 #   guest/initrd-<hash>.cpio.gz  initramfs, keyed by the hash of its contents
@@ -25,7 +25,7 @@ here=$(dirname "$(readlink -f "$0")")
 src=$(readlink -f "$here/../..")
 flavour=${1:?usage: build-guest.sh 6.1|6.12 [BUILD-DIR]}
 build=${2:-${HV_BUILD_DIR:-$src/build}}
-cache=${HV_CACHE:-$HOME/.cache/hyperv-tools}
+cache=${HV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hyperv-tools}
 
 log() { printf 'build-guest[%s]: %s\n' "$flavour" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -19,7 +19,7 @@
 HV_VM_SRC=$(readlink -f "$(dirname "${BASH_SOURCE[0]}")/../..")
 HV_VM_LIB=$HV_VM_SRC/tests/vm
 HV_BUILD_DIR=${HV_BUILD_DIR:-$HV_VM_SRC/build}
-HV_CACHE=${HV_CACHE:-$HOME/.cache/hyperv-tools}
+HV_CACHE=${HV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hyperv-tools}
 export HV_BUILD_DIR HV_CACHE
 
 # Class ids of the integration components (lower case, as sysfs has them).

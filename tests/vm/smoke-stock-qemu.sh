@@ -13,7 +13,7 @@ set -uo pipefail
 
 here=$(dirname "$(readlink -f "$0")")
 flavour=${1:?usage: smoke-stock-qemu.sh 6.1|6.12 [QEMU]}
-cache=${HV_CACHE:-$HOME/.cache/hyperv-tools}
+cache=${HV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hyperv-tools}
 qemu=${2:-${HV_QEMU:-$(ls "$cache"/qemu/*/bin/qemu-system-x86_64 2>/dev/null | head -n1)}}
 [ -x "$qemu" ] || { echo "FAIL smoke-$flavour: no QEMU (pass one, or set HV_QEMU)"; exit 1; }
 guest=$cache/guest/$flavour
