@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "log.h"
@@ -143,6 +145,209 @@ START_TEST(args__boot)
 			       "--vmbus-version", "4.0x", NULL),
 			 -EINVAL);
 	unsetenv("HVHOST_QEMU");
+}
+END_TEST
+
+/* A directory with a raw image, a qcow2 image and things that are not images. */
+static char *images;
+
+static char *image(const char *name)
+{
+	char *p;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", images, name), 0);
+	ck_assert_uint_lt(n_words, 1000);
+	words[n_words++] = p;
+	return p;
+}
+
+static void images_setup(void)
+{
+	char *p;
+
+	images = tl_mkdtemp("hvhost-args");
+	p = image("root.img");
+	tl_write_file(p, "\xeb\x63\x90 a boot sector");
+	p = image("data.qcow2");
+	tl_write_file(p, "QFI\xfb\x00\x00\x00\x03");
+	p = image("empty.img");
+	tl_write_file(p, "");
+	p = image("fifo");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+}
+
+static void images_teardown(void)
+{
+	teardown();
+	tl_rm_rf(images);
+	free(images);
+	images = NULL;
+}
+
+#define BOOT "boot", "--qemu", "q", "--kernel", "k", "--initrd", "i"
+
+START_TEST(args__boot_disks_and_nics)
+{
+	const char *fmt = NULL;
+
+	ck_assert_int_eq(parse(&a, BOOT, "--disk", image("root.img"), "--disk", image("data.qcow2"),
+			       "--disk", image("empty.img"), NULL),
+			 0);
+	ck_assert_uint_eq(strv_length(a.disks), 3);
+	ck_assert_str_eq(a.disks[1], image("data.qcow2"));
+	ck_assert_str_eq(a.disk_formats[0], "raw");
+	ck_assert_str_eq(a.disk_formats[1], "qcow2");
+	ck_assert_str_eq(a.disk_formats[2], "raw");
+	ck_assert_str_eq(a.disk_controller, "hv-scsi");
+	/* Today's network: one virtio NIC. */
+	ck_assert_uint_eq(strv_length(a.nics), 1);
+	ck_assert_str_eq(a.nics[0], "virtio");
+	ck_assert(!a.mac_given);
+
+	/* Plain QEMU gets virtio-scsi; a controller only with disks or when asked for. */
+	ck_assert_int_eq(parse(&a, BOOT, "--no-hv", "--disk", image("root.img"), NULL), 0);
+	ck_assert_str_eq(a.disk_controller, "virtio-scsi-pci");
+	ck_assert_int_eq(parse(&a, BOOT, NULL), 0);
+	ck_assert_ptr_null(a.disk_controller);
+	ck_assert_ptr_null(a.disks);
+	ck_assert_int_eq(parse(&a, BOOT, "--disk-controller", "virtio-scsi", NULL), 0);
+	ck_assert_str_eq(a.disk_controller, "virtio-scsi-pci");
+	ck_assert_int_eq(parse(&a, BOOT, "--disk-controller", "hv", NULL), 0);
+	ck_assert_str_eq(a.disk_controller, "hv-scsi");
+	ck_assert_int_eq(parse(&a, BOOT, "--no-hv", "--disk-controller", "hv", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, BOOT, "--disk-controller", "lsi", NULL), -EINVAL);
+
+	/* Missing, not a file, a FIFO (which must not hang the parser), empty. */
+	ck_assert_int_eq(parse(&a, BOOT, "--disk", image("missing.img"), NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, BOOT, "--disk", images, NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, BOOT, "--disk", image("fifo"), NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, BOOT, "--disk", "", NULL), -EINVAL);
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod(image("root.img"), 0400), 0);
+		ck_assert_int_eq(hvhost_probe_image(image("root.img"), &fmt), -EACCES);
+		ck_assert_ptr_null(fmt);
+		ck_assert_int_eq(parse(&a, BOOT, "--disk", image("root.img"), NULL), -EINVAL);
+	}
+
+	ck_assert_int_eq(parse(&a, BOOT, "--nic", "hv", "--nic", "virtio", "--mac",
+			       "00:15:5d:00:00:10", NULL),
+			 0);
+	ck_assert_uint_eq(strv_length(a.nics), 2);
+	ck_assert_str_eq(a.nics[0], "hv");
+	ck_assert_str_eq(a.nics[1], "virtio");
+	ck_assert(a.mac_given);
+	ck_assert_int_eq(parse(&a, BOOT, "--nic", "none", NULL), 0);
+	ck_assert_ptr_null(a.nics);
+	ck_assert_int_eq(parse(&a, BOOT, "--nic", "none", "--nic", "hv", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, BOOT, "--nic", "e1000", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, BOOT, "--no-hv", "--nic", "hv", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, BOOT, "--nic", "hv", "--nic", "hv", "--nic", "hv", "--nic", "hv",
+			       "--nic", "hv", "--nic", "hv", "--nic", "hv", "--nic", "hv", NULL),
+			 0);
+	ck_assert_int_eq(parse(&a, BOOT, "--nic", "hv", "--nic", "hv", "--nic", "hv", "--nic", "hv",
+			       "--nic", "hv", "--nic", "hv", "--nic", "hv", "--nic", "hv", "--nic",
+			       "hv", NULL),
+			 -EINVAL);
+
+	ck_assert_int_eq(parse(&a, BOOT, "--drive", "if=none,id=vb,file=/x", "--device",
+			       "virtio-blk-pci,drive=vb", NULL),
+			 0);
+	ck_assert_uint_eq(strv_length(a.drives), 1);
+	ck_assert_str_eq(a.drives[0], "if=none,id=vb,file=/x");
+	ck_assert_int_eq(parse(&a, BOOT, "--drive", "", NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(args__hot_plug_commands)
+{
+	char long_id[40];
+
+	ck_assert_int_eq(parse(&a, "disk-add", image("data.qcow2"), NULL), 0);
+	ck_assert_int_eq(a.cmd, HVHOST_CMD_DISK_ADD);
+	ck_assert_str_eq(a.disk_file, image("data.qcow2"));
+	ck_assert_str_eq(a.disk_format, "qcow2");
+	ck_assert_int_eq(a.lun, -1);
+	ck_assert_ptr_null(a.device_id);
+	ck_assert_ptr_null(a.controller);
+	ck_assert_int_eq(parse(&a, "disk-add", "--id", "data_1", "--lun", "7", "--controller",
+			       "scsi1", image("root.img"), NULL),
+			 0);
+	ck_assert_str_eq(a.device_id, "data_1");
+	ck_assert_int_eq(a.lun, 7);
+	ck_assert_str_eq(a.controller, "scsi1");
+	ck_assert_str_eq(a.disk_format, "raw");
+	ck_assert_int_eq(parse(&a, "disk-add", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-add", image("missing.img"), NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--lun", "16384", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--lun", "-1", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--id", "0disk", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--id", "a/b", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--controller", "", NULL),
+			 -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--wait", "1", NULL), -EINVAL);
+	memset(long_id, 'd', 32);
+	long_id[32] = '\0';
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--id", long_id, NULL), -EINVAL);
+	long_id[31] = '\0';
+	ck_assert_int_eq(parse(&a, "disk-add", image("root.img"), "--id", long_id, NULL), 0);
+
+	ck_assert_int_eq(parse(&a, "disk-del", "disk1", NULL), 0);
+	ck_assert_int_eq(a.cmd, HVHOST_CMD_DISK_DEL);
+	ck_assert_str_eq(a.device_id, "disk1");
+	ck_assert_uint_eq(a.wait_usec, HVHOST_DEFAULT_UNPLUG_WAIT_USEC);
+	ck_assert_int_eq(parse(&a, "disk-del", "disk1", "--wait", "2.5", NULL), 0);
+	ck_assert_uint_eq(a.wait_usec, 2500000);
+	ck_assert_int_eq(parse(&a, "disk-del", "disk1", "--wait", "0", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-del", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "disk-del", "/machine/x", NULL), -EINVAL);
+
+	ck_assert_int_eq(parse(&a, "nic-add", NULL), 0);
+	ck_assert_int_eq(a.cmd, HVHOST_CMD_NIC_ADD);
+	ck_assert_str_eq(a.nic_model, "hv");
+	ck_assert_ptr_null(a.device_id);
+	ck_assert(!a.mac_given);
+	ck_assert_int_eq(parse(&a, "nic-add", "--id", "lan", "--mac", "52:54:00:00:00:09",
+			       "--model", "virtio", NULL),
+			 0);
+	ck_assert_str_eq(a.device_id, "lan");
+	ck_assert_str_eq(a.mac, "52:54:00:00:00:09");
+	ck_assert(a.mac_given);
+	ck_assert_str_eq(a.nic_model, "virtio");
+	ck_assert_int_eq(parse(&a, "nic-add", "--model", "e1000", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "nic-add", "--mac", "zz", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "nic-add", "nic1", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "nic-add", "--lun", "1", NULL), -EINVAL);
+
+	ck_assert_int_eq(parse(&a, "nic-del", "nic1", NULL), 0);
+	ck_assert_int_eq(a.cmd, HVHOST_CMD_NIC_DEL);
+	ck_assert_uint_eq(a.wait_usec, HVHOST_DEFAULT_UNPLUG_WAIT_USEC);
+	ck_assert_int_eq(parse(&a, "nic-del", NULL), -EINVAL);
+
+	ck_assert_int_eq(parse(&a, "link", "nic0", "down", NULL), 0);
+	ck_assert_int_eq(a.cmd, HVHOST_CMD_LINK);
+	ck_assert_str_eq(a.device_id, "nic0");
+	ck_assert(!a.link_up);
+	ck_assert_int_eq(parse(&a, "link", "nic0", "up", NULL), 0);
+	ck_assert(a.link_up);
+	ck_assert_int_eq(parse(&a, "link", "nic0", "sideways", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "link", "nic0", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&a, "link", "nic0", "up", "--wait", "1", NULL), -EINVAL);
+
+	ck_assert_int_eq(parse(&a, "backup", "--checkpoint", NULL), 0);
+	ck_assert(a.checkpoint);
+	ck_assert_ptr_null(a.checkpoint_dir);
+	ck_assert_int_eq(parse(&a, "backup", "--checkpoint", "--checkpoint-dir", images, "--exec",
+			       "true", NULL),
+			 0);
+	ck_assert_str_eq(a.checkpoint_dir, images);
+	ck_assert_str_eq(a.exec_command, "true");
+	ck_assert_int_eq(parse(&a, "backup", "--checkpoint-dir", images, NULL), -EINVAL);
+	ck_assert_int_eq(
+		parse(&a, "backup", "--checkpoint", "--checkpoint-dir", image("missing"), NULL),
+		-EINVAL);
+	ck_assert_int_eq(
+		parse(&a, "backup", "--checkpoint", "--checkpoint-dir", image("root.img"), NULL),
+		-EINVAL);
 }
 END_TEST
 
@@ -331,6 +536,31 @@ START_TEST(args__small_parsers)
 	ck_assert_int_eq(hvhost_parse_mac("aabbccddeef", mac), -EINVAL);
 	ck_assert_int_eq(hvhost_parse_mac("", mac), -EINVAL);
 
+	/* NIC i's MAC: the last byte carries into the ones before. */
+	ck_assert_int_eq(hvhost_mac_add("00:15:5d:00:00:01", 2, mac), 0);
+	ck_assert_str_eq(mac, "00:15:5d:00:00:03");
+	ck_assert_int_eq(hvhost_mac_add("00:15:5D:00:00:FF", 1, mac), 0);
+	ck_assert_str_eq(mac, "00:15:5d:00:01:00");
+	ck_assert_int_eq(hvhost_mac_add("00:15:5d:ff:ff:ff", 1, mac), 0);
+	ck_assert_str_eq(mac, "00:15:5e:00:00:00");
+	ck_assert_int_eq(hvhost_mac_add("00:15:5d:00:01:00", -1, mac), 0);
+	ck_assert_str_eq(mac, "00:15:5d:00:00:ff");
+	ck_assert_int_eq(hvhost_mac_add("ff:ff:ff:ff:ff:ff", 1, mac), 0);
+	ck_assert_str_eq(mac, "00:00:00:00:00:00");
+	ck_assert_int_eq(hvhost_mac_add("00:15:5d", 1, mac), -EINVAL);
+
+	ck_assert(hvhost_id_valid("disk0"));
+	ck_assert(hvhost_id_valid("a-b.c_d"));
+	ck_assert(!hvhost_id_valid(""));
+	ck_assert(!hvhost_id_valid("0disk"));
+	ck_assert(!hvhost_id_valid("-x"));
+	ck_assert(!hvhost_id_valid("a,b"));
+	ck_assert(!hvhost_id_valid("a b"));
+	ck_assert(!hvhost_id_valid("#block1"));
+	ck_assert_str_eq(hvhost_nic_driver("hv"), "hv-net");
+	ck_assert_str_eq(hvhost_nic_driver("virtio"), "virtio-net-pci");
+	ck_assert_ptr_null(hvhost_nic_driver("none"));
+
 	ck_assert_int_eq(hvhost_parse_seconds("1.25", &usec), 0);
 	ck_assert_uint_eq(usec, 1250000);
 	ck_assert_int_eq(hvhost_parse_seconds("0", &usec), 0);
@@ -374,36 +604,34 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("hvhost-args");
-	TCase *tc;
+	const struct {
+		const char *name;
+		const TTest *test;
+		void (*setup)(void);
+		void (*teardown)(void);
+	} tests[] = {
+		{ "args__global_options", args__global_options, NULL, teardown },
+		{ "args__boot", args__boot, NULL, teardown },
+		{ "args__boot_disks_and_nics", args__boot_disks_and_nics, images_setup,
+		  images_teardown },
+		{ "args__hot_plug_commands", args__hot_plug_commands, images_setup,
+		  images_teardown },
+		{ "args__kvp", args__kvp, NULL, teardown },
+		{ "args__ip", args__ip, NULL, teardown },
+		{ "args__other_commands", args__other_commands, NULL, teardown },
+		{ "args__exec_takes_the_rest_verbatim", args__exec_takes_the_rest_verbatim, NULL,
+		  teardown },
+		{ "args__small_parsers", args__small_parsers, NULL, teardown },
+	};
 
 	log_set_sink(quiet, NULL);
-	tc = tcase_create("args__global_options");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, args__global_options);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("args__boot");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, args__boot);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("args__kvp");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, args__kvp);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("args__ip");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, args__ip);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("args__other_commands");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, args__other_commands);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("args__exec_takes_the_rest_verbatim");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, args__exec_takes_the_rest_verbatim);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("args__small_parsers");
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, args__small_parsers);
-	suite_add_tcase(s, tc);
+	/* The parsed arguments point into the words: teardown frees both. */
+	for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+		TCase *tc = tcase_create(tests[i].name);
+
+		tcase_add_checked_fixture(tc, tests[i].setup, tests[i].teardown);
+		tcase_add_test(tc, tests[i].test);
+		suite_add_tcase(s, tc);
+	}
 	return tl_run_suite(s);
 }

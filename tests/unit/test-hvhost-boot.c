@@ -5,6 +5,7 @@
  * escaping for the paths in it.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@
 #include "log.h"
 #include "testlib.h"
 #include "util.h"
+
+static char *one_virtio_nic[] = { "virtio", NULL };
 
 static struct hvhost_args base(void)
 {
@@ -22,6 +25,7 @@ static struct hvhost_args base(void)
 		.smp = 2,
 		.mem_mb = 1536,
 		.mac = "00:15:5d:00:00:01",
+		.nics = one_virtio_nic, /* what args gives without --nic */
 	};
 
 	return a;
@@ -78,8 +82,13 @@ START_TEST(boot__argv_matches_the_contract)
 	ck_assert(has(all, "-chardev|socket,id=agent,path=/run/vm/agent.sock,server=on,wait=off|"
 			   "-device|isa-serial,chardev=agent"));
 	ck_assert(has(all, "-qmp|unix:/run/vm/qmp.sock,server=on,wait=off"));
-	ck_assert(has(all, "-netdev|user,id=n0|-device|"
-			   "virtio-net-pci,netdev=n0,romfile=,mac=00:15:5d:00:00:01"));
+	ck_assert(has(all,
+		      "-netdev|user,id=n0|-device|"
+		      "virtio-net-pci,netdev=n0,romfile=,mac=00:15:5d:00:00:01,id=nic0|-kernel"));
+	/* No disk, no controller, one NIC. */
+	ck_assert(!strstr(all, "scsi"));
+	ck_assert(!strstr(all, "-drive"));
+	ck_assert(!strstr(all, "n1"));
 	ck_assert(has(all, "-kernel|/k/vmlinuz|-initrd|/k/initrd.img|-append|"
 			   "console=ttyS0 panic=-1"));
 	ck_assert(!strstr(all, "kvm"));
@@ -147,6 +156,95 @@ START_TEST(boot__options_reach_qemu)
 }
 END_TEST
 
+START_TEST(boot__disks_are_luns_on_scsi0)
+{
+	struct hvhost_args a = base();
+	char *disks[] = { "/img/root.img", "/img/a,b.qcow2", NULL };
+	char *formats[] = { "raw", "qcow2", NULL };
+	char **argv = NULL, *all;
+
+	a.disks = disks;
+	a.disk_formats = formats;
+	a.disk_controller = "hv-scsi";
+	ck_assert_int_eq(hvhost_qemu_argv(&a, "/d", &argv), 0);
+	all = joined(argv);
+	ck_assert(has(all,
+		      "-device|hv-scsi,id=scsi0|"
+		      "-drive|if=none,id=disk0,file=/img/root.img,format=raw,cache=writeback,"
+		      "discard=unmap|"
+		      "-device|scsi-hd,drive=disk0,bus=scsi0.0,channel=0,scsi-id=0,lun=0,id=disk0|"
+		      "-drive|if=none,id=disk1,file=/img/a,,b.qcow2,format=qcow2,cache=writeback,"
+		      "discard=unmap|"
+		      "-device|scsi-hd,drive=disk1,bus=scsi0.0,channel=0,scsi-id=0,lun=1,id=disk1|"
+		      "-netdev|user,id=n0"));
+	/* the controller once, before its disks */
+	ck_assert_ptr_null(strstr(strstr(all, "hv-scsi,id=scsi0") + 1, "hv-scsi,id=scsi0"));
+	free(all);
+	strv_free(argv);
+
+	/* The same image on plain QEMU; a controller without disks (for disk-add). */
+	a.no_hv = true;
+	a.disk_controller = "virtio-scsi-pci";
+	ck_assert_int_eq(hvhost_qemu_argv(&a, "/d", &argv), 0);
+	all = joined(argv);
+	ck_assert(strstr(all, "|-device|virtio-scsi-pci,id=scsi0|-drive|if=none,id=disk0,"));
+	ck_assert(!strstr(all, "hv-"));
+	free(all);
+	strv_free(argv);
+	a.disks = NULL;
+	a.disk_formats = NULL;
+	ck_assert_int_eq(hvhost_qemu_argv(&a, "/d", &argv), 0);
+	all = joined(argv);
+	ck_assert(has(all, "-device|virtio-scsi-pci,id=scsi0|-netdev"));
+	ck_assert(!strstr(all, "scsi-hd"));
+	free(all);
+	strv_free(argv);
+}
+END_TEST
+
+START_TEST(boot__nics_count_up_from_the_mac)
+{
+	struct hvhost_args a = base();
+	char *nics[] = { "hv", "virtio", "hv", NULL };
+	char *drives[] = { "if=none,id=vb,file=/x.img", NULL };
+	char *devices[] = { "virtio-blk-pci,drive=vb", NULL };
+	char **argv = NULL, *all;
+
+	a.nics = nics;
+	a.drives = drives;
+	a.devices = devices;
+	memcpy(a.mac, "00:15:5d:00:00:ff", 18);
+	ck_assert_int_eq(hvhost_qemu_argv(&a, "/d", &argv), 0);
+	all = joined(argv);
+	ck_assert(has(all,
+		      "-netdev|user,id=n0|-device|hv-net,netdev=n0,mac=00:15:5d:00:00:ff,id=nic0|"
+		      "-netdev|user,id=n1,net=10.0.3.0/24|-device|virtio-net-pci,netdev=n1,romfile=,"
+		      "mac=00:15:5d:00:01:00,id=nic1|"
+		      "-netdev|user,id=n2,net=10.0.4.0/24|-device|hv-net,netdev=n2,mac=00:15:5d:00:01:01,id=nic2|"
+		      "-kernel"));
+	/* --drive verbatim, before the --device that uses it */
+	ck_assert(has(all, "-drive|if=none,id=vb,file=/x.img|-device|virtio-blk-pci,drive=vb"));
+	free(all);
+	strv_free(argv);
+
+	/* --nic none */
+	a.nics = NULL;
+	ck_assert_int_eq(hvhost_qemu_argv(&a, "/d", &argv), 0);
+	all = joined(argv);
+	ck_assert(!strstr(all, "-netdev"));
+	ck_assert(!strstr(all, "nic0"));
+	free(all);
+	strv_free(argv);
+
+	/* Not a model args lets through. */
+	nics[1] = "e1000";
+	a.nics = nics;
+	argv = NULL;
+	ck_assert_int_eq(hvhost_qemu_argv(&a, "/d", &argv), -EINVAL);
+	ck_assert_ptr_null(argv);
+}
+END_TEST
+
 START_TEST(boot__paths_are_escaped_for_qemu)
 {
 	struct hvhost_args a = base();
@@ -201,6 +299,8 @@ int main(void)
 	tl_add_test(s, "boot__argv_matches_the_contract", boot__argv_matches_the_contract);
 	tl_add_test(s, "boot__no_hv_and_no_ics", boot__no_hv_and_no_ics);
 	tl_add_test(s, "boot__options_reach_qemu", boot__options_reach_qemu);
+	tl_add_test(s, "boot__disks_are_luns_on_scsi0", boot__disks_are_luns_on_scsi0);
+	tl_add_test(s, "boot__nics_count_up_from_the_mac", boot__nics_count_up_from_the_mac);
 	tl_add_test(s, "boot__paths_are_escaped_for_qemu", boot__paths_are_escaped_for_qemu);
 	tl_add_test(s, "boot__device_add_arguments", boot__device_add_arguments);
 	return tl_run_suite(s);

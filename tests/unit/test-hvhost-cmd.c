@@ -6,14 +6,10 @@
  */
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "hvhost.h"
@@ -22,99 +18,7 @@
 #include "testlib.h"
 #include "util.h"
 
-#define CAPS                                                           \
-	{                                                              \
-		"qmp_capabilities", "{\"return\": {}, \"id\": %ID%}\n" \
-	}
-
-static void quiet(int level, const char *message, void *userdata)
-{
-	(void)level;
-	(void)message;
-	(void)userdata;
-}
-
-struct env {
-	char *dir;
-	int listen_fd;
-	struct fake_qmp fake;
-	struct hvhost_args args;
-	struct hvhost h;
-	char *words[32];
-	size_t n_words;
-	int saved_stdout;
-	char *out_path;
-};
-
-static struct env E;
-
-/* A VM directory with a fake QEMU listening on its qmp.sock, and argv parsed for the command. */
-static void setup(const struct fake_step *steps, size_t n, ...)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char *argv[32];
-	int argc = 0;
-	const char *w;
-	va_list ap;
-
-	memset(&E, 0, sizeof(E));
-	E.dir = tl_mkdtemp("hvhost-cmd");
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/qmp.sock", E.dir);
-	E.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(E.listen_fd, 0);
-	ck_assert_int_eq(bind(E.listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(E.listen_fd, 1), 0);
-	E.fake.fd = -1;
-	E.fake.listen_fd = E.listen_fd;
-	E.fake.steps = steps;
-	E.fake.n_steps = n;
-	E.fake.linger = true;
-	fake_qmp_start(&E.fake);
-
-	argv[argc++] = E.words[E.n_words++] = strdup("hvhost");
-	va_start(ap, n);
-	while ((w = va_arg(ap, const char *)) && argc < 31)
-		argv[argc++] = E.words[E.n_words++] = strdup(w);
-	va_end(ap);
-	argv[argc] = NULL;
-	ck_assert_int_eq(hvhost_args_parse(argc, argv, &E.args), 0);
-	E.args.qmp_timeout_usec = 5 * USEC_PER_SEC;
-	E.h.args = &E.args;
-	E.h.dir = strdup(E.dir);
-
-	/* Capture stdout in a file. */
-	ck_assert_int_ge(asprintf(&E.out_path, "%s/stdout", E.dir), 0);
-	fflush(stdout);
-	E.saved_stdout = dup(STDOUT_FILENO);
-	int fd = open(E.out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert_int_ge(fd, 0);
-	dup2(fd, STDOUT_FILENO);
-	close(fd);
-}
-
-/* End the session; returns what the command printed (caller frees). */
-static char *finish(void)
-{
-	char *out;
-
-	fflush(stdout);
-	dup2(E.saved_stdout, STDOUT_FILENO);
-	close(E.saved_stdout);
-	qmp_free(E.h.qmp);
-	E.h.qmp = NULL;
-	fake_qmp_join(&E.fake);
-	close(E.listen_fd);
-	out = tl_read_file(E.out_path, NULL);
-	ck_assert_ptr_nonnull(out);
-	hvhost_args_done(&E.args);
-	for (size_t i = 0; i < E.n_words; i++)
-		free(E.words[i]);
-	free(E.h.dir);
-	free(E.out_path);
-	tl_rm_rf(E.dir);
-	free(E.dir);
-	return out;
-}
+#define CAPS FAKE_CAPS
 
 #define ENUM_REPLY(items) "{\"return\": [" items "], \"id\": %ID%}\n"
 
@@ -137,9 +41,9 @@ START_TEST(cmd__kvp_list_groups_pools_and_escapes)
 	};
 	char *out;
 
-	setup(steps, 6, "kvp", "list", NULL);
+	fake_vm_setup(steps, 6, "kvp", "list", NULL);
 	ck_assert_int_eq(hvhost_cmd_kvp_list(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(out, "GuestIntrinsicExchangeItems (pool 2, auto)\n"
 			      "  OSName = Debian GNU/Linux\n"
 			      "GuestExchangeItems (pool 1, guest)\n"
@@ -172,9 +76,9 @@ START_TEST(cmd__kvp_list_stops_at_command_not_found)
 	};
 	char *out;
 
-	setup(steps, 2, "kvp", "list", NULL);
+	fake_vm_setup(steps, 2, "kvp", "list", NULL);
 	ck_assert_int_eq(hvhost_cmd_kvp_list(&E.h), -EREMOTEIO);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_uint_eq(E.fake.done, 2);
 	ck_assert_str_eq(out, "GuestIntrinsicExchangeItems (pool 2, auto)\n");
 	free(out);
@@ -190,9 +94,9 @@ START_TEST(cmd__kvp_list_rejects_malformed_items)
 	};
 	char *out;
 
-	setup(steps, 2, "kvp", "list", "guest", NULL);
+	fake_vm_setup(steps, 2, "kvp", "list", "guest", NULL);
 	ck_assert_int_eq(hvhost_cmd_kvp_list(&E.h), -EBADMSG);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(out, "GuestExchangeItems (pool 1, guest)\n  k = v\n");
 	free(out);
 }
@@ -206,9 +110,9 @@ START_TEST(cmd__kvp_set_sends_type)
 	};
 	char *out;
 
-	setup(steps, 2, "kvp", "set", "external", "Count", "42", "--type", "u32", NULL);
+	fake_vm_setup(steps, 2, "kvp", "set", "external", "Count", "42", "--type", "u32", NULL);
 	ck_assert_int_eq(hvhost_cmd_kvp_set(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.last_args,
 			 "{\"pool\":0,\"key\":\"Count\",\"value\":\"42\",\"type\":\"u32\"}");
 	ck_assert_str_eq(out, "set Count in pool 0 (external)\n");
@@ -228,9 +132,9 @@ START_TEST(cmd__ip_get_prints_like_get_vmnetworkadapter)
 	};
 	char *out;
 
-	setup(steps, 2, "ip", "get", "00:15:5D:00:00:01", NULL);
+	fake_vm_setup(steps, 2, "ip", "get", "00:15:5D:00:00:01", NULL);
 	ck_assert_int_eq(hvhost_cmd_ip_get(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.last_args, "{\"mac\":\"00:15:5d:00:00:01\"}");
 	ck_assert_str_eq(out, "AdapterId       : {4D36E972}\n"
 			      "MacAddress      : 00155D000001\n"
@@ -251,10 +155,10 @@ START_TEST(cmd__ip_set_sends_lists)
 	};
 	char *out;
 
-	setup(steps, 2, "ip", "set", "00:15:5d:00:00:01", "{A}", "--address", "10.0.0.5/24",
-	      "--gateway", "10.0.0.1", "--dns", "10.0.0.53", NULL);
+	fake_vm_setup(steps, 2, "ip", "set", "00:15:5d:00:00:01", "{A}", "--address", "10.0.0.5/24",
+		      "--gateway", "10.0.0.1", "--dns", "10.0.0.53", NULL);
 	ck_assert_int_eq(hvhost_cmd_ip_set(&E.h), -EREMOTEIO);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.last_args,
 			 "{\"adapter-id\":\"{A}\",\"mac\":\"00:15:5d:00:00:01\",\"dhcp\":false,"
 			 "\"addresses\":[\"10.0.0.5\"],\"subnets\":[\"255.255.255.0\"],"
@@ -277,9 +181,9 @@ START_TEST(cmd__backup_runs_the_stages)
 {
 	char *out;
 
-	setup(backup_ok, 5, "backup", "--exec", "echo snapshot", NULL);
+	fake_vm_setup(backup_ok, 5, "backup", "--exec", "echo snapshot", NULL);
 	ck_assert_int_eq(hvhost_cmd_backup(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.mismatch, "");
 	ck_assert_uint_eq(E.fake.done, 5);
 	ck_assert_uint_eq(E.fake.reconnects, 1);
@@ -300,9 +204,9 @@ START_TEST(cmd__backup_thaws_when_the_host_command_fails)
 {
 	char *out;
 
-	setup(backup_ok, 5, "backup", "--exec", "exit 3", NULL);
+	fake_vm_setup(backup_ok, 5, "backup", "--exec", "exit 3", NULL);
 	ck_assert_int_lt(hvhost_cmd_backup(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_uint_eq(E.fake.done, 5);
 	ck_assert_ptr_nonnull(strstr(out, "exec    exited with status 3"));
 	ck_assert_ptr_nonnull(strstr(out, "thaw    guest answered"));
@@ -316,9 +220,9 @@ START_TEST(cmd__backup_thaws_after_sigterm)
 	char *out;
 
 	/* The host command sends us SIGTERM: we still thaw, then report it. */
-	setup(backup_ok, 5, "backup", "--exec", "kill -TERM $PPID; sleep 0.2", NULL);
+	fake_vm_setup(backup_ok, 5, "backup", "--exec", "kill -TERM $PPID; sleep 0.2", NULL);
 	ck_assert_int_lt(hvhost_cmd_backup(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_uint_eq(E.fake.done, 5);
 	ck_assert_ptr_nonnull(strstr(out, "thaw    guest answered 0x00000000"));
 	ck_assert_ptr_nonnull(strstr(out, "backup FAILED\n"));
@@ -339,9 +243,9 @@ START_TEST(cmd__backup_thaws_after_a_failed_freeze)
 	};
 	char *out;
 
-	setup(steps, 4, "backup", "--exec", "echo never", NULL);
+	fake_vm_setup(steps, 4, "backup", "--exec", "echo never", NULL);
 	ck_assert_int_eq(hvhost_cmd_backup(&E.h), -EREMOTEIO);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_uint_eq(E.fake.done, 4);
 	ck_assert_ptr_null(strstr(out, "never"));
 	ck_assert_ptr_nonnull(strstr(out, "freeze  guest answered 0x80004005 (HV_E_FAIL)"));
@@ -358,9 +262,9 @@ START_TEST(cmd__backup_no_thaw_without_vss)
 	};
 	char *out;
 
-	setup(steps, 2, "backup", NULL);
+	fake_vm_setup(steps, 2, "backup", NULL);
 	ck_assert_int_eq(hvhost_cmd_backup(&E.h), -EREMOTEIO);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.all_args, "qmp_capabilities\nhv-vss-check\n");
 	ck_assert_ptr_nonnull(strstr(out, "backup FAILED\n"));
 	free(out);
@@ -379,9 +283,9 @@ START_TEST(cmd__copy_vmfile_polls_until_done)
 	};
 	char *out;
 
-	setup(steps, 4, "copy-vmfile", "/etc/hostname", "/tmp/x", "--force", NULL);
+	fake_vm_setup(steps, 4, "copy-vmfile", "/etc/hostname", "/tmp/x", "--force", NULL);
 	ck_assert_int_eq(hvhost_cmd_copy_vmfile(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.mismatch, "");
 	/* an absolute host path: QEMU opens it from its own working directory */
 	ck_assert_ptr_nonnull(strstr(E.fake.all_args, "{\"source\":\"\\/"));
@@ -404,9 +308,9 @@ START_TEST(cmd__copy_vmfile_reports_the_guest_status)
 	};
 	char *out;
 
-	setup(steps, 3, "copy-vmfile", "/etc/hostname", "/tmp/x", NULL);
+	fake_vm_setup(steps, 3, "copy-vmfile", "/etc/hostname", "/tmp/x", NULL);
 	ck_assert_int_eq(hvhost_cmd_copy_vmfile(&E.h), -EREMOTEIO);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(out, "");
 	free(out);
 }
@@ -425,12 +329,12 @@ START_TEST(cmd__copy_vmfile_cancels_on_sigint)
 	};
 	char *out;
 
-	setup(steps, 5, "copy-vmfile", "/etc/hostname", "/tmp/x", NULL);
+	fake_vm_setup(steps, 5, "copy-vmfile", "/etc/hostname", "/tmp/x", NULL);
 	/* As if ^C came while the copy runs: the handler only sets the flag. */
 	hvhost_catch_signals();
 	raise(SIGINT);
 	ck_assert_int_eq(hvhost_cmd_copy_vmfile(&E.h), -ECANCELED);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_ptr_nonnull(strstr(E.fake.all_args, "hv-fcopy-cancel"));
 	free(out);
 	hvhost_interrupted = 0;
@@ -451,9 +355,9 @@ START_TEST(cmd__device_del_waits_for_the_event)
 	};
 	char *out;
 
-	setup(steps, 3, "device-del", "kvp", NULL);
+	fake_vm_setup(steps, 3, "device-del", "kvp", NULL);
 	ck_assert_int_eq(hvhost_cmd_device_del(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.last_args, "{\"id\":\"kvp\"}");
 	ck_assert_str_eq(out, "deleted kvp\n");
 	free(out);
@@ -479,15 +383,15 @@ START_TEST(cmd__unexpected_answers_are_errors)
 	};
 	char *out;
 
-	setup(steps, 2, "heartbeat", NULL);
+	fake_vm_setup(steps, 2, "heartbeat", NULL);
 	ck_assert_int_eq(hvhost_cmd_heartbeat(&E.h), -EBADMSG);
-	free(finish());
-	setup(steps2, 2, "stop-vm", NULL);
+	free(fake_vm_finish());
+	fake_vm_setup(steps2, 2, "stop-vm", NULL);
 	ck_assert_int_eq(hvhost_cmd_stop_vm(&E.h), -EBADMSG);
-	free(finish());
-	setup(steps3, 2, "ics", NULL);
+	free(fake_vm_finish());
+	fake_vm_setup(steps3, 2, "ics", NULL);
 	ck_assert_int_eq(hvhost_cmd_ics(&E.h), -EBADMSG);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_ptr_nonnull(strstr(out, "kvp        hv-kvp         ok           3.0       4.0"));
 	free(out);
 }
@@ -503,9 +407,9 @@ START_TEST(cmd__json_prints_one_document)
 	json_object *doc, *v;
 	char *out;
 
-	setup(steps, 2, "--json", "heartbeat", NULL);
+	fake_vm_setup(steps, 2, "--json", "heartbeat", NULL);
 	ck_assert_int_eq(hvhost_cmd_heartbeat(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	doc = json_tokener_parse(out);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert(json_object_object_get_ex(doc, "sequence", &v));
@@ -523,9 +427,9 @@ START_TEST(cmd__stop_vm_reboot_does_not_wait)
 	};
 	char *out;
 
-	setup(steps, 2, "stop-vm", "--reboot", "--force", NULL);
+	fake_vm_setup(steps, 2, "stop-vm", "--reboot", "--force", NULL);
 	ck_assert_int_eq(hvhost_cmd_stop_vm(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.last_args, "{\"reboot\":true,\"force\":true}");
 	ck_assert_str_eq(out, "guest answered 0x00000000 (HV_S_OK)\n");
 	free(out);
@@ -548,16 +452,16 @@ START_TEST(cmd__stop_vm_waits_for_qemu_to_exit)
 	char *out;
 
 	/* No pid file: QEMU's hangup on QMP says it exited. */
-	setup(steps, 3, "stop-vm", "--wait", "5", NULL);
+	fake_vm_setup(steps, 3, "stop-vm", "--wait", "5", NULL);
 	ck_assert_int_eq(hvhost_cmd_stop_vm(&E.h), 0);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(E.fake.last_args, "{}");
 	ck_assert_str_eq(out, "guest answered 0x00000000 (HV_S_OK)\nQEMU has exited\n");
 	free(out);
 
-	setup(refused, 2, "stop-vm", NULL);
+	fake_vm_setup(refused, 2, "stop-vm", NULL);
 	ck_assert_int_eq(hvhost_cmd_stop_vm(&E.h), -EREMOTEIO);
-	out = finish();
+	out = fake_vm_finish();
 	ck_assert_str_eq(out, "guest answered 0x80004005 (HV_E_FAIL)\n");
 	free(out);
 }
@@ -567,7 +471,7 @@ int main(void)
 {
 	Suite *s = suite_create("hvhost-cmd");
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(fake_quiet_log, NULL);
 	tl_add_test(s, "cmd__kvp_list_groups_pools_and_escapes", cmd__kvp_list_groups_pools_and_escapes);
 	tl_add_test(s, "cmd__kvp_list_stops_at_command_not_found",
 	    cmd__kvp_list_stops_at_command_not_found);

@@ -5,12 +5,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "cleanup.h"
@@ -29,8 +32,11 @@ void hvhost_usage(FILE *f)
 	      "\n"
 	      "  boot --kernel VMLINUZ --initrd INITRD [--append ARGS] [--smp N] [--mem MB]\n"
 	      "       [--qemu BIN] [--mac MAC] [--no-hv] [--no-ics] [--device QEMU-DEVICE]...\n"
-	      "       [--vmbus-version MAJOR.MINOR]\n"
-	      "                            start QEMU in the background, wait for QMP\n"
+	      "       [--vmbus-version MAJOR.MINOR] [--disk FILE]...\n"
+	      "       [--disk-controller hv|virtio-scsi] [--nic hv|virtio|none]...\n"
+	      "       [--drive QEMU-DRIVE]...\n"
+	      "                            start QEMU in the background, wait for QMP;\n"
+	      "                            disk i is LUN i on scsi0, NIC i is nic<i> (MAC+i)\n"
 	      "                            (BIN defaults to $HVHOST_QEMU"
 #ifdef HVHOST_DEFAULT_QEMU
 	      ", else " HVHOST_DEFAULT_QEMU
@@ -42,11 +48,22 @@ void hvhost_usage(FILE *f)
 	      "  kvp delete POOL KEY\n"
 	      "  ip get MAC\n"
 	      "  ip set MAC ADAPTER-ID [--dhcp] [--address A/P]... [--gateway G]... [--dns D]...\n"
-	      "  backup [--exec CMD]       check, freeze, run CMD on the host while frozen, thaw\n"
+	      "  backup [--checkpoint [--checkpoint-dir DIR]] [--exec CMD]\n"
+	      "                            check, freeze, snapshot every writable disk (to\n"
+	      "                            DIR/<disk>-<UTC time>.qcow2), run CMD on the host,\n"
+	      "                            thaw\n"
 	      "  copy-vmfile SRC DEST [--force] [--create-full-path]\n"
 	      "  stop-vm [--reboot] [--force] [--wait S]\n"
 	      "  heartbeat | ics | timesync\n"
 	      "  device-add TYPE[,PROP=VALUE...] [ID] | device-del ID\n"
+	      "  disk-add FILE [--id ID] [--lun N] [--controller ID]\n"
+	      "                            hot add a SCSI disk (default: scsi0, lowest free LUN,\n"
+	      "                            ID disk<LUN>)\n"
+	      "  disk-del ID [--wait S]    hot remove it (waits S for the guest, default 30)\n"
+	      "  nic-add [--id ID] [--mac MAC] [--model hv|virtio]\n"
+	      "                            hot add a NIC (default: hv, nic<N>, boot MAC + N)\n"
+	      "  nic-del ID [--wait S]     hot remove it once the guest released it\n"
+	      "  link ID up|down           set the NIC's link state\n"
 	      "  exec [--timeout S] -- CMD...   run CMD in the guest; exits with its status\n"
 	      "  wait-agent [--timeout S]\n"
 	      "  quit\n"
@@ -102,6 +119,73 @@ int hvhost_parse_mac(const char *s, char ret[18])
 	}
 	snprintf(ret, 18, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3], v[4], v[5]);
 	return 0;
+}
+
+int hvhost_mac_add(const char *mac, int64_t n, char ret[18])
+{
+	char norm[18];
+	uint64_t v = 0;
+
+	if (hvhost_parse_mac(mac, norm) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < 6; i++)
+		v = v << 8 | (uint64_t)(unhexchar(norm[3 * i]) << 4 | unhexchar(norm[3 * i + 1]));
+	v = (v + (uint64_t)n) & 0xffffffffffffULL;
+	snprintf(ret, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(v >> 40) & 0xff,
+		 (unsigned)(v >> 32) & 0xff, (unsigned)(v >> 24) & 0xff, (unsigned)(v >> 16) & 0xff,
+		 (unsigned)(v >> 8) & 0xff, (unsigned)v & 0xff);
+	return 0;
+}
+
+int hvhost_probe_image(const char *path, const char **ret_format)
+{
+	static const unsigned char qcow2_magic[4] = { 'Q', 'F', 'I', 0xfb };
+	unsigned char magic[4];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO must not hang the parser. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		n = -errno;
+	} else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		n = -EINVAL;
+	} else if (access(path, W_OK) < 0) {
+		/* QEMU opens disks read-write. */
+		n = -errno;
+	} else {
+		n = loop_pread(fd, magic, sizeof(magic), 0);
+	}
+	safe_close(fd);
+	if (n < 0)
+		return (int)n;
+	*ret_format =
+		n == sizeof(magic) && !memcmp(magic, qcow2_magic, sizeof(magic)) ? "qcow2" : "raw";
+	return 0;
+}
+
+bool hvhost_id_valid(const char *id)
+{
+	/* QEMU's id_wellformed(). */
+	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._",
+			    *p))
+			return false;
+	return true;
+}
+
+const char *hvhost_nic_driver(const char *model)
+{
+	if (streq(model, "hv"))
+		return "hv-net";
+	if (streq(model, "virtio"))
+		return "virtio-net-pci";
+	return NULL;
 }
 
 int hvhost_parse_seconds(const char *s, uint64_t *ret_usec)
@@ -208,6 +292,20 @@ static int parse_unsigned(const char *cmd, const char *what, const char *s, unsi
 	return 0;
 }
 
+static int bad_image(const char *what, const char *path, int r)
+{
+	if (r == -EINVAL)
+		return usage_error("%s %s: not a regular file or block device", what, path);
+	return usage_error("%s %s: %s", what, path, strerror(-r));
+}
+
+static int bad_id(const char *cmd, const char *id)
+{
+	return usage_error("%s: '%s' is not a QEMU id (a letter, then letters, digits, '-', '.', "
+			   "'_')",
+			   cmd, id);
+}
+
 static int want_args(const char *cmd, int have, int min, int max, const char *synopsis)
 {
 	if (have < min || have > max) {
@@ -230,6 +328,10 @@ enum {
 	OPT_DEVICE,
 	OPT_MAC,
 	OPT_VMBUS_VERSION,
+	OPT_DISK,
+	OPT_DISK_CONTROLLER,
+	OPT_NIC,
+	OPT_DRIVE,
 	OPT_TYPE,
 	OPT_DHCP,
 	OPT_ADDRESS,
@@ -241,6 +343,13 @@ enum {
 	OPT_REBOOT,
 	OPT_WAIT,
 	OPT_TIMEOUT,
+	OPT_CHECKPOINT,
+	OPT_CHECKPOINT_DIR,
+	OPT_ID,
+	OPT_LUN,
+	OPT_CONTROLLER,
+	OPT_MODEL,
+	OPT_NIC_MAC,
 	OPT_JSON,
 	OPT_DIR,
 	OPT_QMP_TIMEOUT,
@@ -261,9 +370,15 @@ static int parse_boot(int argc, char **argv, struct hvhost_args *a)
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "mac", required_argument, NULL, OPT_MAC },
 		{ "vmbus-version", required_argument, NULL, OPT_VMBUS_VERSION },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "disk-controller", required_argument, NULL, OPT_DISK_CONTROLLER },
+		{ "nic", required_argument, NULL, OPT_NIC },
+		{ "drive", required_argument, NULL, OPT_DRIVE },
 		{},
 	};
 	struct opt_loop l = { "boot", argc, argv };
+	const char *controller = NULL, *format;
+	bool nic_none = false;
 	int c, r;
 
 	optind = 0;
@@ -308,19 +423,78 @@ static int parse_boot(int argc, char **argv, struct hvhost_args *a)
 			break;
 		}
 		case OPT_DEVICE:
+		case OPT_DRIVE: {
+			/* Both go to QEMU verbatim. */
+			const char *what = c == OPT_DRIVE ? "drive" : "device";
+
 			if (!*optarg)
-				return usage_error("boot: --device needs a QEMU device");
-			r = strv_extend(&a->devices, optarg);
+				return usage_error("boot: --%s needs a QEMU %s", what, what);
+			r = strv_extend(c == OPT_DRIVE ? &a->drives : &a->devices, optarg);
 			if (r < 0)
 				return r;
 			break;
+		}
 		case OPT_MAC:
 			if (hvhost_parse_mac(optarg, a->mac) < 0)
 				return usage_error("boot: '%s' is not a MAC address", optarg);
+			a->mac_given = true;
+			break;
+		case OPT_DISK:
+			r = hvhost_probe_image(optarg, &format);
+			if (r < 0)
+				return bad_image("boot: --disk", optarg, r);
+			if (strv_length(a->disks) >= HVHOST_MAX_BOOT_DISKS)
+				return usage_error("boot: at most %u --disk",
+						   HVHOST_MAX_BOOT_DISKS);
+			r = strv_extend(&a->disks, optarg);
+			if (r == 0)
+				r = strv_extend(&a->disk_formats, format);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_DISK_CONTROLLER:
+			if (!streq(optarg, "hv") && !streq(optarg, "virtio-scsi"))
+				return usage_error(
+					"boot: --disk-controller must be hv or virtio-scsi, not '%s'",
+					optarg);
+			controller = optarg;
+			break;
+		case OPT_NIC:
+			if (streq(optarg, "none")) {
+				nic_none = true;
+				break;
+			}
+			if (!hvhost_nic_driver(optarg))
+				return usage_error(
+					"boot: --nic must be hv, virtio or none, not '%s'", optarg);
+			if (strv_length(a->nics) >= HVHOST_MAX_BOOT_NICS)
+				return usage_error("boot: at most %u --nic", HVHOST_MAX_BOOT_NICS);
+			r = strv_extend(&a->nics, optarg);
+			if (r < 0)
+				return r;
 			break;
 		default:
 			return bad_option(&l, c, optind);
 		}
+	}
+	if (nic_none && a->nics)
+		return usage_error("boot: --nic none means no NIC: not with other --nic");
+	/* Today's default: one virtio NIC. */
+	if (!nic_none && !a->nics) {
+		r = strv_extend(&a->nics, "virtio");
+		if (r < 0)
+			return r;
+	}
+	if (a->no_hv && strv_contains(a->nics, "hv"))
+		return usage_error("boot: --nic hv is a VMBus device: not with --no-hv");
+	if (a->no_hv && streq_ptr(controller, "hv"))
+		return usage_error(
+			"boot: --disk-controller hv is a VMBus device: not with --no-hv");
+	/* A controller when there are disks, or when asked for (disks hot added later). */
+	if (controller || a->disks) {
+		if (!controller)
+			controller = a->no_hv ? "virtio-scsi" : "hv";
+		a->disk_controller = streq(controller, "hv") ? "hv-scsi" : "virtio-scsi-pci";
 	}
 	if (want_args("boot", argc - optind, 0, 0, "boot --kernel VMLINUZ --initrd INITRD ...") < 0)
 		return -EINVAL;
@@ -520,6 +694,13 @@ static int parse_simple(int argc, char **argv, struct hvhost_args *a, const char
 		{ "reboot", no_argument, NULL, OPT_REBOOT },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
+		{ "checkpoint-dir", required_argument, NULL, OPT_CHECKPOINT_DIR },
+		{ "id", required_argument, NULL, OPT_ID },
+		{ "lun", required_argument, NULL, OPT_LUN },
+		{ "controller", required_argument, NULL, OPT_CONTROLLER },
+		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "mac", required_argument, NULL, OPT_NIC_MAC },
 		{},
 	};
 	/* Which of the options above each command accepts. */
@@ -527,7 +708,11 @@ static int parse_simple(int argc, char **argv, struct hvhost_args *a, const char
 		enum hvhost_cmd cmd;
 		const char *allowed;
 	} allowed[] = {
-		{ HVHOST_CMD_BACKUP, "exec" },
+		{ HVHOST_CMD_BACKUP, "exec checkpoint checkpoint-dir" },
+		{ HVHOST_CMD_DISK_ADD, "id lun controller" },
+		{ HVHOST_CMD_DISK_DEL, "wait" },
+		{ HVHOST_CMD_NIC_ADD, "id mac model" },
+		{ HVHOST_CMD_NIC_DEL, "wait" },
 		{ HVHOST_CMD_COPY_VMFILE, "force create-full-path" },
 		{ HVHOST_CMD_STOP_VM, "reboot force wait" },
 		{ HVHOST_CMD_EXEC, "timeout" },
@@ -535,6 +720,8 @@ static int parse_simple(int argc, char **argv, struct hvhost_args *a, const char
 	};
 	struct opt_loop l = { argv[0], argc, argv };
 	const char *ok = "";
+	struct stat st;
+	unsigned lun;
 	int c, idx, n;
 
 	for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
@@ -547,7 +734,7 @@ static int parse_simple(int argc, char **argv, struct hvhost_args *a, const char
 		const char *hit;
 		size_t len;
 
-		if (c < OPT_EXEC || c > OPT_TIMEOUT)
+		if (c < OPT_EXEC || c > OPT_NIC_MAC)
 			return bad_option(&l, c, optind);
 		/* Accept an option only where it means something. */
 		name = opts[c - OPT_EXEC].name;
@@ -582,6 +769,37 @@ static int parse_simple(int argc, char **argv, struct hvhost_args *a, const char
 			    (c == OPT_TIMEOUT && a->timeout_usec == 0))
 				return usage_error("'%s' is not a (positive) number of seconds",
 						   optarg);
+			break;
+		case OPT_CHECKPOINT:
+			a->checkpoint = true;
+			break;
+		case OPT_CHECKPOINT_DIR:
+			if (stat(optarg, &st) < 0 || !S_ISDIR(st.st_mode))
+				return usage_error("backup: --checkpoint-dir %s is not a directory",
+						   optarg);
+			a->checkpoint_dir = optarg;
+			break;
+		case OPT_ID:
+		case OPT_CONTROLLER:
+			if (!hvhost_id_valid(optarg))
+				return bad_id(argv[0], optarg);
+			*(c == OPT_ID ? &a->device_id : &a->controller) = optarg;
+			break;
+		case OPT_LUN:
+			if (parse_unsigned(argv[0], "--lun", optarg, 0, HVHOST_MAX_LUN, &lun) < 0)
+				return -EINVAL;
+			a->lun = (int)lun;
+			break;
+		case OPT_MODEL:
+			if (!hvhost_nic_driver(optarg))
+				return usage_error(
+					"nic-add: --model must be hv or virtio, not '%s'", optarg);
+			a->nic_model = optarg;
+			break;
+		case OPT_NIC_MAC:
+			if (hvhost_parse_mac(optarg, a->mac) < 0)
+				return usage_error("nic-add: '%s' is not a MAC address", optarg);
+			a->mac_given = true;
 			break;
 		default:
 			return bad_option(&l, c, optind);
@@ -641,7 +859,8 @@ static const struct {
 	const char *synopsis;
 	int min, max;
 } simple_cmds[] = {
-	{ "backup", HVHOST_CMD_BACKUP, "backup [--exec CMD]", 0, 0 },
+	{ "backup", HVHOST_CMD_BACKUP, "backup [--checkpoint [--checkpoint-dir DIR]] [--exec CMD]",
+	  0, 0 },
 	{ "copy-vmfile", HVHOST_CMD_COPY_VMFILE,
 	  "copy-vmfile SRC DEST [--force] [--create-full-path]", 2, 2 },
 	{ "stop-vm", HVHOST_CMD_STOP_VM, "stop-vm [--reboot] [--force] [--wait S]", 0, 0 },
@@ -650,6 +869,13 @@ static const struct {
 	{ "timesync", HVHOST_CMD_TIMESYNC, "timesync", 0, 0 },
 	{ "device-add", HVHOST_CMD_DEVICE_ADD, "device-add TYPE[,PROP=VALUE...] [ID]", 1, 2 },
 	{ "device-del", HVHOST_CMD_DEVICE_DEL, "device-del ID", 1, 1 },
+	{ "disk-add", HVHOST_CMD_DISK_ADD, "disk-add FILE [--id ID] [--lun N] [--controller ID]", 1,
+	  1 },
+	{ "disk-del", HVHOST_CMD_DISK_DEL, "disk-del ID [--wait S]", 1, 1 },
+	{ "nic-add", HVHOST_CMD_NIC_ADD, "nic-add [--id ID] [--mac MAC] [--model hv|virtio]", 0,
+	  0 },
+	{ "nic-del", HVHOST_CMD_NIC_DEL, "nic-del ID [--wait S]", 1, 1 },
+	{ "link", HVHOST_CMD_LINK, "link ID up|down", 2, 2 },
 	{ "exec", HVHOST_CMD_EXEC, "exec [--timeout S] -- CMD...", 1, INT32_MAX },
 	{ "wait-agent", HVHOST_CMD_WAIT_AGENT, "wait-agent [--timeout S]", 0, 0 },
 	{ "quit", HVHOST_CMD_QUIT, "quit", 0, 0 },
@@ -658,7 +884,7 @@ static const struct {
 static int parse_command(int argc, char **argv, struct hvhost_args *a)
 {
 	const char *name = argv[0];
-	int first;
+	int first, r;
 
 	if (streq(name, "boot")) {
 		a->cmd = HVHOST_CMD_BOOT;
@@ -677,6 +903,8 @@ static int parse_command(int argc, char **argv, struct hvhost_args *a)
 		if (!streq(name, simple_cmds[i].name))
 			continue;
 		a->cmd = simple_cmds[i].cmd;
+		if (a->cmd == HVHOST_CMD_DISK_DEL || a->cmd == HVHOST_CMD_NIC_DEL)
+			a->wait_usec = HVHOST_DEFAULT_UNPLUG_WAIT_USEC;
 		first = parse_simple(argc, argv, a, simple_cmds[i].synopsis, simple_cmds[i].min,
 				     simple_cmds[i].max, a->cmd == HVHOST_CMD_EXEC);
 		if (first < 0)
@@ -702,6 +930,42 @@ static int parse_command(int argc, char **argv, struct hvhost_args *a)
 			a->device_id = argv[first];
 			if (!*a->device_id)
 				return usage_error("device-del: empty ID");
+			break;
+		case HVHOST_CMD_BACKUP:
+			if (a->checkpoint_dir && !a->checkpoint)
+				return usage_error(
+					"backup: --checkpoint-dir goes with --checkpoint");
+			break;
+		case HVHOST_CMD_DISK_ADD:
+			a->disk_file = argv[first];
+			r = hvhost_probe_image(a->disk_file, &a->disk_format);
+			if (r < 0)
+				return bad_image("disk-add:", a->disk_file, r);
+			/* The id is also the block node's name, which QEMU caps at 31 bytes. */
+			if (a->device_id && strlen(a->device_id) > 31)
+				return usage_error("disk-add: --id %s is longer than 31 characters",
+						   a->device_id);
+			break;
+		case HVHOST_CMD_DISK_DEL:
+		case HVHOST_CMD_NIC_DEL:
+		case HVHOST_CMD_LINK:
+			a->device_id = argv[first];
+			if (!hvhost_id_valid(a->device_id))
+				return bad_id(name, a->device_id);
+			if (a->cmd != HVHOST_CMD_LINK && a->wait_usec == 0)
+				return usage_error("%s: --wait must be more than 0 s", name);
+			if (a->cmd == HVHOST_CMD_LINK) {
+				if (!streq(argv[first + 1], "up") &&
+				    !streq(argv[first + 1], "down"))
+					return usage_error(
+						"link: the state is up or down, not '%s'",
+						argv[first + 1]);
+				a->link_up = streq(argv[first + 1], "up");
+			}
+			break;
+		case HVHOST_CMD_NIC_ADD:
+			if (!a->nic_model)
+				a->nic_model = "hv";
 			break;
 		case HVHOST_CMD_EXEC:
 			if (join_words(argv + first, argc - first, &a->command) < 0)
@@ -734,6 +998,7 @@ int hvhost_args_parse(int argc, char **argv, struct hvhost_args *ret)
 		.mac = HVHOST_DEFAULT_MAC,
 		.pool = HVHOST_POOL_ALL,
 		.wait_usec = HVHOST_DEFAULT_STOP_WAIT_USEC,
+		.lun = -1,
 	};
 	struct opt_loop l = { "hvhost", argc, argv };
 	bool help = false;
@@ -792,6 +1057,10 @@ int hvhost_args_parse(int argc, char **argv, struct hvhost_args *ret)
 void hvhost_args_done(struct hvhost_args *a)
 {
 	a->devices = strv_free(a->devices);
+	a->drives = strv_free(a->drives);
+	a->disks = strv_free(a->disks);
+	a->disk_formats = strv_free(a->disk_formats);
+	a->nics = strv_free(a->nics);
 	a->addresses = strv_free(a->addresses);
 	a->subnets = strv_free(a->subnets);
 	a->gateways = strv_free(a->gateways);

@@ -16,6 +16,11 @@
 #define HVHOST_DEFAULT_EXEC_TIMEOUT_USEC (600ULL * 1000000ULL)
 #define HVHOST_DEFAULT_AGENT_TIMEOUT_USEC (300ULL * 1000000ULL)
 #define HVHOST_DEFAULT_STOP_WAIT_USEC (120ULL * 1000000ULL)
+#define HVHOST_DEFAULT_UNPLUG_WAIT_USEC (30ULL * 1000000ULL) /* disk-del, nic-del --wait */
+#define HVHOST_SCSI_CONTROLLER "scsi0" /* boot's SCSI controller; its bus is scsi0.0 */
+#define HVHOST_MAX_BOOT_DISKS 64u /* LUNs boot gives: Hyper-V's disks per SCSI controller */
+#define HVHOST_MAX_BOOT_NICS 8u /* Hyper-V's synthetic network adapters per VM */
+#define HVHOST_MAX_LUN 16383u /* virtio-scsi's; QEMU checks its controller's own limit */
 #define HVHOST_POOL_ALL (-1)
 #define HVHOST_N_POOLS 5
 
@@ -35,6 +40,11 @@ enum hvhost_cmd {
 	HVHOST_CMD_TIMESYNC,
 	HVHOST_CMD_DEVICE_ADD,
 	HVHOST_CMD_DEVICE_DEL,
+	HVHOST_CMD_DISK_ADD,
+	HVHOST_CMD_DISK_DEL,
+	HVHOST_CMD_NIC_ADD,
+	HVHOST_CMD_NIC_DEL,
+	HVHOST_CMD_LINK,
 	HVHOST_CMD_EXEC,
 	HVHOST_CMD_WAIT_AGENT,
 	HVHOST_CMD_QUIT,
@@ -55,7 +65,13 @@ struct hvhost_args {
 	unsigned smp, mem_mb;
 	bool no_hv, no_ics;
 	char **devices; /* extra -device arguments */
-	char mac[18]; /* boot --mac, ip get/set MAC: aa:bb:cc:dd:ee:ff */
+	char **drives; /* extra -drive arguments, verbatim */
+	char **disks; /* --disk FILE: LUN i on scsi0 */
+	char **disk_formats; /* "raw" or "qcow2" for each of disks, from the file's magic */
+	const char *disk_controller; /* QEMU driver of scsi0 (hv-scsi ...); NULL: no controller */
+	char **nics; /* --nic: "hv" or "virtio" for NIC i; empty for --nic none */
+	char mac[18]; /* boot/nic-add --mac, ip get/set MAC: aa:bb:cc:dd:ee:ff */
+	bool mac_given; /* --mac was on the command line */
 
 	/* kvp */
 	int pool; /* 0-4, or HVHOST_POOL_ALL */
@@ -69,6 +85,8 @@ struct hvhost_args {
 
 	/* backup */
 	const char *exec_command; /* --exec CMD, run with /bin/sh -c */
+	bool checkpoint; /* --checkpoint: blockdev-snapshot-sync of every writable disk */
+	const char *checkpoint_dir; /* --checkpoint-dir DIR; NULL: the VM directory */
 
 	/* copy-vmfile */
 	const char *source, *destination;
@@ -78,8 +96,19 @@ struct hvhost_args {
 	bool reboot;
 	uint64_t wait_usec;
 
-	/* device-add / device-del */
+	/* device-add / device-del; disk-*, nic-* and link: the device's id */
 	const char *device_type, *device_id;
+
+	/* disk-add */
+	const char *disk_file, *disk_format;
+	const char *controller; /* --controller ID (default scsi0) */
+	int lun; /* --lun N; -1: the lowest free one */
+
+	/* nic-add */
+	const char *nic_model; /* "hv" (default) or "virtio" */
+
+	/* link */
+	bool link_up;
 
 	/* exec / wait-agent */
 	char *command; /* exec: the words after "--" joined by spaces */
@@ -98,6 +127,14 @@ int hvhost_parse_pool(const char *s, int *ret);
 const char *hvhost_pool_name(int pool);
 /* aa:bb:cc:dd:ee:ff, aa-bb-..., or 12 hex digits (as Hyper-V writes it) -> lower-case colons. */
 int hvhost_parse_mac(const char *s, char ret[18]);
+/* mac + n, the 48 bits as one number (the last byte carries into the ones before; n may be < 0). */
+int hvhost_mac_add(const char *mac, int64_t n, char ret[18]);
+/* A disk image FILE: readable and writable regular file or block device; "qcow2" or "raw". */
+int hvhost_probe_image(const char *path, const char **ret_format);
+/* QEMU's rule for ids (letter first, then letters, digits, '-', '.', '_'). */
+bool hvhost_id_valid(const char *id);
+/* QEMU's NIC for a --nic / --model word: "hv" -> hv-net, "virtio" -> virtio-net-pci. */
+const char *hvhost_nic_driver(const char *model);
 /* Seconds, decimals allowed, 0 <= s <= 1e7 -> microseconds. */
 int hvhost_parse_seconds(const char *s, uint64_t *ret_usec);
 /* A/P -> address and subnet (dotted mask for IPv4, prefix length for IPv6, as KVP carries them). */

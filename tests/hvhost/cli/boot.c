@@ -70,6 +70,66 @@ static int push_fmt(char ***l, const char *fmt, ...)
 	return r;
 }
 
+/* The SCSI controller scsi0 and disk i as LUN i on it, drive and device both disk<i>. */
+static int push_disks(char ***l, const struct hvhost_args *a)
+{
+	size_t i = 0;
+	int r = 0;
+
+	if (!a->disk_controller)
+		return 0;
+	r |= strv_extend(l, "-device");
+	r |= push_fmt(l, "%s,id=" HVHOST_SCSI_CONTROLLER, a->disk_controller);
+	STRV_FOREACH(d, a->disks) {
+		_cleanup_free_ char *file = hvhost_qemu_opt_escape(*d);
+
+		if (!file || !a->disk_formats || !a->disk_formats[i])
+			return -ENOMEM;
+		r |= strv_extend(l, "-drive");
+		r |= push_fmt(l,
+			      "if=none,id=disk%zu,file=%s,format=%s,cache=writeback,discard=unmap",
+			      i, file, a->disk_formats[i]);
+		r |= strv_extend(l, "-device");
+		r |= push_fmt(l,
+			      "scsi-hd,drive=disk%zu,bus=" HVHOST_SCSI_CONTROLLER
+			      ".0,channel=0,scsi-id=0,lun=%zu,id=disk%zu",
+			      i, i, i);
+		i++;
+	}
+	return r;
+}
+
+/*
+ * NIC i: user networking n<i>, device nic<i> with the boot MAC + i. Each
+ * user network has a subnet of its own, 10.0.(2 + i).0/24 (QEMU's default
+ * for the first), so that a guest with two NICs has two routes, not two
+ * interfaces with the same address.
+ */
+static int push_nics(char ***l, const struct hvhost_args *a)
+{
+	unsigned i = 0;
+	int r = 0;
+
+	STRV_FOREACH(m, a->nics) {
+		const char *driver = hvhost_nic_driver(*m);
+		char mac[18];
+
+		if (!driver || hvhost_mac_add(a->mac, (int64_t)i, mac) < 0)
+			return -EINVAL;
+		r |= strv_extend(l, "-netdev");
+		if (i == 0)
+			r |= strv_extend(l, "user,id=n0");
+		else
+			r |= push_fmt(l, "user,id=n%u,net=10.0.%u.0/24", i, 2 + i);
+		r |= strv_extend(l, "-device");
+		/* romfile=: no option ROM (-nodefaults, and none is needed to boot from -kernel). */
+		r |= push_fmt(l, "%s,netdev=n%u%s,mac=%s,id=nic%u", driver, i,
+			      streq(*m, "virtio") ? ",romfile=" : "", mac, i);
+		i++;
+	}
+	return r;
+}
+
 int hvhost_qemu_argv(const struct hvhost_args *a, const char *dir, char ***ret)
 {
 	_cleanup_strv_free_ char **l = NULL;
@@ -119,10 +179,8 @@ int hvhost_qemu_argv(const struct hvhost_args *a, const char *dir, char ***ret)
 	r |= strv_extend(&l, "isa-serial,chardev=agent");
 	r |= strv_extend(&l, "-qmp");
 	r |= push_fmt(&l, "unix:%s/qmp.sock,server=on,wait=off", edir);
-	r |= strv_extend(&l, "-netdev");
-	r |= strv_extend(&l, "user,id=n0");
-	r |= strv_extend(&l, "-device");
-	r |= push_fmt(&l, "virtio-net-pci,netdev=n0,romfile=,mac=%s", a->mac);
+	r |= push_disks(&l, a);
+	r |= push_nics(&l, a);
 	r |= strv_extend(&l, "-kernel");
 	r |= strv_extend(&l, a->kernel);
 	r |= strv_extend(&l, "-initrd");
@@ -132,13 +190,17 @@ int hvhost_qemu_argv(const struct hvhost_args *a, const char *dir, char ***ret)
 		r |= push_fmt(&l, BOOT_APPEND_BASE " %s", a->append);
 	else
 		r |= strv_extend(&l, BOOT_APPEND_BASE);
+	STRV_FOREACH(d, a->drives) {
+		r |= strv_extend(&l, "-drive");
+		r |= strv_extend(&l, *d);
+	}
 	STRV_FOREACH(d, a->devices) {
 		r |= strv_extend(&l, "-device");
 		r |= strv_extend(&l, *d);
 	}
-	/* Every helper returns 0 or -ENOMEM: any failure leaves a bit set. */
+	/* Every helper returns 0 or -errno: any failure leaves a bit set. */
 	if (r)
-		return -ENOMEM;
+		return r == -EINVAL ? -EINVAL : -ENOMEM;
 	*ret = TAKE_PTR(l);
 	return 0;
 }
@@ -387,22 +449,6 @@ static int wait_qmp(struct hvhost *h, pid_t pid, const char *qmp_path, const cha
 	}
 }
 
-static int make_absolute(const char *path, char **ret)
-{
-	_cleanup_free_ char *cwd = NULL;
-
-	if (path[0] == '/') {
-		*ret = strdup(path);
-		return *ret ? 0 : -ENOMEM;
-	}
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return -errno;
-	if (asprintf(ret, "%s/%s", cwd, path) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
 int hvhost_cmd_boot(struct hvhost *h)
 {
 	_cleanup_free_ char *qmp_path = hvhost_path(h, "qmp.sock");
@@ -411,7 +457,7 @@ int hvhost_cmd_boot(struct hvhost *h)
 	_cleanup_free_ char *pid_path = hvhost_path(h, "qemu.pid");
 	_cleanup_free_ char *console_path = hvhost_path(h, "console.log");
 	_cleanup_free_ char *kernel = NULL, *initrd = NULL, *pidtext = NULL;
-	_cleanup_strv_free_ char **argv = NULL;
+	_cleanup_strv_free_ char **argv = NULL, **disks = NULL;
 	struct hvhost_args a = *h->args;
 	pid_t pid;
 	int r, fd;
@@ -429,10 +475,19 @@ int hvhost_cmd_boot(struct hvhost *h)
 	if (r < 0)
 		return r;
 	/* QEMU keeps our working directory, but the paths must not depend on it. */
-	if (make_absolute(a.kernel, &kernel) < 0 || make_absolute(a.initrd, &initrd) < 0)
+	if (hvhost_make_absolute(a.kernel, &kernel) < 0 ||
+	    hvhost_make_absolute(a.initrd, &initrd) < 0)
 		return log_oom();
 	a.kernel = kernel;
 	a.initrd = initrd;
+	STRV_FOREACH(d, a.disks) {
+		char *abs;
+
+		if (hvhost_make_absolute(*d, &abs) < 0 || strv_push(&disks, abs) < 0)
+			return log_oom();
+	}
+	if (disks)
+		a.disks = disks;
 
 	r = mkdir_p(h->dir, 0755);
 	if (r < 0)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * backup: the host's side of a live backup (VSS): HOT_BACKUP check,
- * FREEZE, the host's snapshot command while the guest is frozen, THAW.
+ * FREEZE, a checkpoint of every disk (checkpoint.c) and the host's
+ * snapshot command while the guest is frozen, THAW.
  * Once a FREEZE may have reached the guest, THAW is sent whatever happens
  * next: a failing snapshot command, ^C or SIGTERM must not leave the
  * guest's filesystems frozen.
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cleanup.h"
 #include "hvhost.h"
 #include "log.h"
@@ -158,15 +160,20 @@ int hvhost_cmd_backup(struct hvhost *h)
 	struct stage check = { .name = "check", .command = "hv-vss-check" };
 	struct stage freeze = { .name = "freeze", .command = "hv-vss-freeze" };
 	struct stage thaw = { .name = "thaw", .command = "hv-vss-thaw" };
+	struct hvhost_checkpoint cp = {};
 	json_object *exec_doc = NULL, *doc;
 	uint64_t frozen_at = 0, frozen_ms = 0;
 	bool need_thaw = false;
-	int ret, r;
+	int ret = 0, r;
 
 	/* From here on a signal only sets hvhost_interrupted: we decide when to stop. */
 	hvhost_catch_signals();
 
-	ret = run_stage(h, &check, 0);
+	/* Which disks, before anything is frozen: a VM without any is refused unfrozen. */
+	if (a->checkpoint)
+		ret = hvhost_checkpoint_prepare(h, &cp);
+	if (ret == 0)
+		ret = run_stage(h, &check, 0);
 	if (ret == 0 && !hvhost_interrupted) {
 		frozen_at = now_usec(CLOCK_MONOTONIC);
 		ret = run_stage(h, &freeze, MAX(BACKUP_FREEZE_TIMEOUT_USEC, a->qmp_timeout_usec));
@@ -179,6 +186,8 @@ int hvhost_cmd_backup(struct hvhost *h)
 			    (ret == -EREMOTEIO && h->qmp &&
 			     !streq_ptr(h->qmp->error_class, "CommandNotFound") &&
 			     !streq_ptr(h->qmp->error_class, "DeviceNotFound"));
+		if (ret == 0 && a->checkpoint && !hvhost_interrupted)
+			ret = hvhost_checkpoint_take(h, &cp);
 		if (ret == 0 && a->exec_command && !hvhost_interrupted) {
 			/*
 			 * QEMU serves one QMP client at a time, and the host's
@@ -210,9 +219,12 @@ int hvhost_cmd_backup(struct hvhost *h)
 
 	if (a->json) {
 		doc = json_object_new_object();
-		json_object_object_add(doc, "check", TAKE_PTR(check.ret));
+		if (check.ret)
+			json_object_object_add(doc, "check", TAKE_PTR(check.ret));
 		if (freeze.ret)
 			json_object_object_add(doc, "freeze", TAKE_PTR(freeze.ret));
+		if (a->checkpoint)
+			json_object_object_add(doc, "checkpoint", hvhost_checkpoint_done(&cp));
 		if (exec_doc)
 			json_object_object_add(doc, "exec", TAKE_PTR(exec_doc));
 		if (thaw.ret)
@@ -226,8 +238,18 @@ int hvhost_cmd_backup(struct hvhost *h)
 	} else {
 		if (need_thaw)
 			printf("frozen for %" PRIu64 " ms\n", frozen_ms);
+		if (a->checkpoint)
+			printf("%s\n",
+			       cp.state == HVHOST_CHECKPOINT_TAKEN ?
+				       "checkpoint taken: the images left of '->' are the "
+				       "backup, the guest writes to the overlays" :
+			       cp.state == HVHOST_CHECKPOINT_UNKNOWN ?
+				       "checkpoint state UNKNOWN (QEMU did not answer): see "
+				       "query-block" :
+				       "NO checkpoint was taken");
 		printf("backup %s\n", ret == 0 ? "succeeded" : "FAILED");
 	}
+	json_object_put(hvhost_checkpoint_done(&cp));
 	json_object_put(exec_doc);
 	stage_done(&check);
 	stage_done(&freeze);

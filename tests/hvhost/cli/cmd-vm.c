@@ -264,20 +264,10 @@ int hvhost_cmd_device_add(struct hvhost *h)
 int hvhost_cmd_device_del(struct hvhost *h)
 {
 	const struct hvhost_args *a = h->args;
-	json_object *args = json_object_new_object();
 	int r;
 
-	json_object_object_add(args, "id", json_object_new_string(a->device_id));
-	r = hvhost_call(h, "device_del", args, 0, NULL);
+	r = hvhost_unplug(h, a->device_id, a->qmp_timeout_usec);
 	if (r < 0)
 		return r;
-	/* The event may have come before the reply; qmp keeps it queued. */
-	r = qmp_wait_event(h->qmp, "DEVICE_DELETED", "device", a->device_id, a->qmp_timeout_usec,
-			   NULL);
-	if (r == -ETIMEDOUT)
-		return log_error_errno(r, "device_del: no DEVICE_DELETED for %s within %.0f s",
-				       a->device_id, (double)a->qmp_timeout_usec / USEC_PER_SEC);
-	if (r < 0)
-		return hvhost_log_qmp_error(h, "device_del", r);
 	return print_device_result(h, "deleted", NULL, a->device_id);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "escape.h"
@@ -90,6 +91,22 @@ int hvhost_qmp(struct hvhost *h, struct qmp **ret)
 	return 0;
 }
 
+int hvhost_make_absolute(const char *path, char **ret)
+{
+	_cleanup_free_ char *cwd = NULL;
+
+	if (path[0] == '/') {
+		*ret = strdup(path);
+		return *ret ? 0 : -ENOMEM;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return -errno;
+	if (asprintf(ret, "%s/%s", cwd, path) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int hvhost_log_qmp_error(struct hvhost *h, const char *command, int r)
 {
 	struct qmp *q = h->qmp;
@@ -133,6 +150,122 @@ int hvhost_call(struct hvhost *h, const char *command, json_object *args, uint64
 	if (r < 0)
 		return hvhost_log_qmp_error(h, command, r);
 	return 0;
+}
+
+int hvhost_call_name(struct hvhost *h, const char *command, const char *key, const char *name)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, key, json_object_new_string(name));
+	return hvhost_call(h, command, args, 0, NULL);
+}
+
+int hvhost_device_add_on(struct hvhost *h, json_object *args, const char *undo_command,
+			 const char *undo_key, const char *name)
+{
+	_cleanup_free_ char *cls = NULL, *desc = NULL;
+	int r = hvhost_call(h, "device_add", args, 0, NULL);
+
+	if (r < 0 && h->qmp) {
+		/* The error to report is device_add's, not the undo's. */
+		cls = TAKE_PTR(h->qmp->error_class);
+		desc = TAKE_PTR(h->qmp->error_desc);
+	}
+	/* No leftovers: the backend made for the device goes again. */
+	if (r < 0 && hvhost_call_name(h, undo_command, undo_key, name) < 0)
+		log_error("%s is left behind: %s it by hand", name, undo_command);
+	if (r < 0 && h->qmp) {
+		free(h->qmp->error_class);
+		free(h->qmp->error_desc);
+		h->qmp->error_class = TAKE_PTR(cls);
+		h->qmp->error_desc = TAKE_PTR(desc);
+	}
+	return r;
+}
+
+int hvhost_unplug(struct hvhost *h, const char *id, uint64_t timeout_usec)
+{
+	int r;
+
+	r = hvhost_call_name(h, "device_del", "id", id);
+	if (r < 0)
+		return r;
+	/* The event may have come before the reply; qmp keeps it queued. */
+	r = qmp_wait_event(h->qmp, "DEVICE_DELETED", "device", id, timeout_usec, NULL);
+	if (r == -ETIMEDOUT)
+		return log_error_errno(r,
+				       "device_del: %s is still there after %.0f s (the guest has "
+				       "not released it)",
+				       id, (double)timeout_usec / USEC_PER_SEC);
+	if (r < 0)
+		return hvhost_log_qmp_error(h, "device_del", r);
+	return 0;
+}
+
+static char *qom_path(const char *id)
+{
+	char *p;
+
+	/* An id names a device of -device/device_add; a path is taken as it is. */
+	if (id[0] == '/')
+		return strdup(id);
+	if (asprintf(&p, "/machine/peripheral/%s", id) < 0)
+		return NULL;
+	return p;
+}
+
+int hvhost_qom_get(struct hvhost *h, const char *id, const char *property, json_object **ret)
+{
+	_cleanup_free_ char *path = qom_path(id);
+	json_object *args;
+
+	if (!path)
+		return log_oom();
+	args = json_object_new_object();
+	json_object_object_add(args, "path", json_object_new_string(path));
+	json_object_object_add(args, "property", json_object_new_string(property));
+	return hvhost_call(h, "qom-get", args, 0, ret);
+}
+
+int hvhost_qom_children(struct hvhost *h, const char *path, json_object **ret)
+{
+	json_object *args = json_object_new_object(), *list = NULL;
+	int r;
+
+	json_object_object_add(args, "path", json_object_new_string(path));
+	r = hvhost_call(h, "qom-list", args, 0, &list);
+	if (r == 0)
+		r = hvhost_expect_array(list, "qom-list");
+	if (r < 0) {
+		json_object_put(list);
+		return r;
+	}
+	*ret = list;
+	return 0;
+}
+
+bool hvhost_qom_child(json_object *entry, const char **ret_name, const char **ret_type,
+		      size_t *ret_type_len)
+{
+	json_object *name, *type;
+	const char *t;
+	size_t len;
+
+	/* {"name": "disk0", "type": "child<scsi-hd>"} */
+	if (!json_object_is_type(entry, json_type_object) ||
+	    !json_object_object_get_ex(entry, "name", &name) ||
+	    !json_object_is_type(name, json_type_string) ||
+	    !json_object_object_get_ex(entry, "type", &type) ||
+	    !json_object_is_type(type, json_type_string))
+		return false;
+	t = startswith(json_object_get_string(type), "child<");
+	len = t ? strlen(t) : 0;
+	if (len < 2 || t[len - 1] != '>')
+		return false;
+	*ret_name = json_object_get_string(name);
+	*ret_type = t;
+	*ret_type_len = len - 1;
+	return true;
 }
 
 int hvhost_json_print(json_object *doc)

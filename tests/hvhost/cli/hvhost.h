@@ -61,6 +61,31 @@ const char *hvhost_status_name(uint32_t status);
 /* "0x80004005 (HV_E_FAIL)" into buf. */
 const char *hvhost_status_text(uint32_t status, char *buf, size_t size);
 
+/* path made absolute against the working directory (QEMU's may differ). */
+int hvhost_make_absolute(const char *path, char **ret);
+
+/* command {key: name}: the commands whose one argument is a name (blockdev-del ...). */
+int hvhost_call_name(struct hvhost *h, const char *command, const char *key, const char *name);
+/*
+ * device_add args (consumed) for a device on a backend made for it; when
+ * QEMU refuses, undo_command {undo_key: name} deletes that backend again.
+ */
+int hvhost_device_add_on(struct hvhost *h, json_object *args, const char *undo_command,
+			 const char *undo_key, const char *name);
+/*
+ * device_del id, then wait up to timeout_usec for its DEVICE_DELETED (a
+ * VMBus device goes only once the guest released its channel). Logs why
+ * not; -ETIMEDOUT when the device is still there.
+ */
+int hvhost_unplug(struct hvhost *h, const char *id, uint64_t timeout_usec);
+/* qom-get of a property of a device: id (under /machine/peripheral) or a QOM path. */
+int hvhost_qom_get(struct hvhost *h, const char *id, const char *property, json_object **ret);
+/* qom-list of path: the array of {name, type}; -EBADMSG if it is not one. */
+int hvhost_qom_children(struct hvhost *h, const char *path, json_object **ret);
+/* A qom-list entry that is a child object: its name, its type after "child<" (type_len: up to '>'). */
+bool hvhost_qom_child(json_object *entry, const char **ret_name, const char **ret_type,
+		      size_t *ret_type_len);
+
 /*
  * Checked getters for QMP answers: -EBADMSG (and a log line naming the
  * command and member) when the member is missing or of the wrong type.
@@ -103,6 +128,11 @@ int hvhost_cmd_ics(struct hvhost *h);
 int hvhost_cmd_timesync(struct hvhost *h);
 int hvhost_cmd_device_add(struct hvhost *h);
 int hvhost_cmd_device_del(struct hvhost *h);
+int hvhost_cmd_disk_add(struct hvhost *h);
+int hvhost_cmd_disk_del(struct hvhost *h);
+int hvhost_cmd_nic_add(struct hvhost *h);
+int hvhost_cmd_nic_del(struct hvhost *h);
+int hvhost_cmd_link(struct hvhost *h);
 int hvhost_cmd_exec(struct hvhost *h);
 int hvhost_cmd_wait_agent(struct hvhost *h);
 
