@@ -12,8 +12,12 @@
 #   debs/                      the kernel packages (apt-get download)
 #   kernels/<kver>/            each package extracted
 #   guest/initrd-<hash>.cpio.gz  initramfs, keyed by the hash of its contents
-#   guest/<flavour>/vmlinuz, initrd.img, kver   what a boot uses
-# and the last line printed is "KERNEL=... INITRD=...".
+#   guest/root-<hash>.img      the same system as an ext4 root disk (label
+#                              hvroot, 2 GiB sparse), with fio and iperf3 too
+#   guest/<flavour>/vmlinuz, initrd.img, root.img, kver   what a boot uses
+# and the last line printed is "KERNEL=... INITRD=... ROOT=...". The
+# initramfs boots on its own, or with hvtest.root=LABEL=hvroot from the disk
+# (a boot copies root.img: the cached one stays pristine).
 #
 # Package names are resolved through apt-cache at run time; bookworm-backports
 # must be in apt's sources (tests/hvhost/apt-sources.sh adds it). Needs root
@@ -117,17 +121,17 @@ while read -r applet; do
     [ -e "$applet" ] || ln -s /bin/busybox "$applet"
 done < <(bin/busybox --list-full)
 ln -sf /bin/busybox sbin/init
-ln -s /bin/busybox init
 
-# Copies a file and every library it loads, each to the path the host has it at.
+# Copies a file and every library it loads, each to the path the host has
+# it at, into the tree $into (default: the stage).
 copy_elf() {
-    local f=$1 dest=${2:-$1} lib
-    mkdir -p "$stage/$(dirname "$dest")"
-    cp -L "$f" "$stage/$dest"
+    local f=$1 dest=${2:-$1} lib into=${into:-$stage}
+    mkdir -p "$into/$(dirname "$dest")"
+    cp -L "$f" "$into/$dest"
     for lib in $(ldd "$f" 2>/dev/null | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
-        [ -e "$stage$lib" ] && continue
-        mkdir -p "$stage$(dirname "$lib")"
-        cp -L "$lib" "$stage$lib"
+        [ -e "$into$lib" ] && continue
+        mkdir -p "$into$(dirname "$lib")"
+        cp -L "$lib" "$into$lib"
         copy_elf "$lib"
     done
 }
@@ -155,11 +159,17 @@ copy_elf "$(command -v flock || echo /usr/bin/flock)" usr/bin/flock
 # module's own modinfo "depends=") are added before it. Built-in ones are skipped.
 wanted=(crc16 crc32c_generic libcrc32c mbcache jbd2 ext4 loop
     failover net_failover virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev
-    virtio_pci virtio_net
-    hv_vmbus hv_utils uio uio_hv_generic)
+    virtio_pci virtio_net virtio_blk virtio_scsi
+    hv_vmbus hv_utils uio uio_hv_generic
+    scsi_mod sd_mod sr_mod scsi_transport_fc hv_storvsc hv_netvsc)
 declare -A done_mod=()
 order=()
-mod_file() { find "$mods/kernel" -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" | head -n1; }
+# A module's file may spell its name with dashes (t10-pi.ko for t10_pi).
+mod_file() {
+    local d=${1//_/-}
+    find "$mods/kernel" \( -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" \
+        -o -name "$d.ko" -o -name "$d.ko.xz" -o -name "$d.ko.zst" \) | head -n1
+}
 mod_cat() {
     case $1 in
     *.xz) xz -dc "$1" ;;
@@ -229,6 +239,7 @@ grep -q '^VERSION_ID="12"' etc/os-release 2>/dev/null ||
 echo "$kver" >etc/hvtest/kver
 echo "$flavour" >etc/hvtest/flavour
 
+install -m 0755 "$here/guest/init" init
 install -m 0755 "$here/guest/rc" etc/hvtest/rc
 install -m 0755 "$here/guest/svc" etc/hvtest/svc
 install -m 0755 "$here/guest/shutdown" etc/hvtest/shutdown
@@ -258,12 +269,47 @@ if [ ! -f "$initrd" ]; then
 else
     log "up to date: $initrd"
 fi
+# ---- the root disk: the same tree plus the disk and network load tools ----------
+
+# fio and iperf3 with their libraries are too big for an initramfs that
+# every boot unpacks; on the disk they cost nothing until used.
+tools=()
+for t in fio iperf3; do
+    p=$(command -v "$t") || die "$t is not installed"
+    tools+=("$p")
+done
+rhash=$( (
+    echo "$hash"
+    for t in "${tools[@]}"; do
+        sha256sum "$t"
+        ldd "$t" | awk '/=>/ { print $3 }' | xargs -r sha256sum
+    done
+    sha256sum "$mkfs"
+) | sha256sum | cut -c1-16)
+rootimg=$cache/guest/root-$flavour-$rhash.img
+if [ ! -f "$rootimg" ]; then
+    rstage=$cache/guest/rstage-$flavour
+    rm -rf "$rstage"
+    cp -a "$stage" "$rstage"
+    for t in "${tools[@]}"; do into=$rstage copy_elf "$t" "usr/bin/$(basename "$t")"; done
+    log "making the root disk $rootimg ($(du -sh "$rstage" | cut -f1))"
+    rm -f "$rootimg.tmp"
+    "$mkfs" -q -F -t ext4 -L hvroot -d "$rstage" \
+        -E lazy_itable_init=1,lazy_journal_init=1,nodiscard "$rootimg.tmp" 2G
+    mv "$rootimg.tmp" "$rootimg"
+    rm -rf "$rstage"
+else
+    log "up to date: $rootimg"
+fi
+
 out=$cache/guest/$flavour
 mkdir -p "$out"
 ln -sfn "$kroot/boot/vmlinuz-$kver" "$out/vmlinuz"
 ln -sfn "$initrd" "$out/initrd.img"
+ln -sfn "$rootimg" "$out/root.img"
 echo "$kver" >"$out/kver"
 # Old images of this flavour, but the newest three (a VM may be starting on one).
-touch "$initrd"
+touch "$initrd" "$rootimg"
 ls -t "$cache/guest/initrd-$flavour-"*.cpio.gz | tail -n +4 | xargs -r rm -f
-echo "KERNEL=$out/vmlinuz INITRD=$out/initrd.img"
+ls -t "$cache/guest/root-$flavour-"*.img | tail -n +4 | xargs -r rm -f
+echo "KERNEL=$out/vmlinuz INITRD=$out/initrd.img ROOT=$out/root.img"
