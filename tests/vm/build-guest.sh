@@ -13,7 +13,8 @@
 #   kernels/<kver>/            each package extracted
 #   guest/initrd-<hash>.cpio.gz  initramfs, keyed by the hash of its contents
 #   guest/root-<hash>.img      the same system as an ext4 root disk (label
-#                              hvroot, 2 GiB sparse), with fio and iperf3 too
+#                              hvroot, 2 GiB sparse), with fio, iperf3 and
+#                              sg_reset too
 #   guest/<flavour>/vmlinuz, initrd.img, root.img, kver   what a boot uses
 # and the last line printed is "KERNEL=... INITRD=... ROOT=...". The
 # initramfs boots on its own, or with hvtest.root=LABEL=hvroot from the disk
@@ -271,10 +272,10 @@ else
 fi
 # ---- the root disk: the same tree plus the disk and network load tools ----------
 
-# fio and iperf3 with their libraries are too big for an initramfs that
-# every boot unpacks; on the disk they cost nothing until used.
+# fio, iperf3 and sg_reset with their libraries are too big for an
+# initramfs that every boot unpacks; on the disk they cost nothing until used.
 tools=()
-for t in fio iperf3; do
+for t in fio iperf3 sg_reset; do
     p=$(command -v "$t") || die "$t is not installed"
     tools+=("$p")
 done

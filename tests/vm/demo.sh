@@ -4,8 +4,10 @@
 # the daemons' main job from the host's side, as a Hyper-V administrator
 # would see it:
 #   1. the VM's inventory (KVP intrinsic items) and its IP addresses;
-#   2. a production backup: a guest write waits until THAW while the host
-#      takes its "snapshot", and the application hook ran at FREEZE;
+#   2. a production checkpoint: the guest's filesystems freeze, the host
+#      snapshots every disk in one QMP transaction, THAW; a guest write
+#      waits for the thaw, the application hook ran at FREEZE, and the
+#      checkpoint image is fsck-clean and ends where the freeze began;
 #   3. Copy-VMFile of this project's README, with both sides' checksums;
 # then powers the guest off from the host.
 #
@@ -139,7 +141,7 @@ say "  $v"
 
 # ---- 2. backup -----------------------------------------------------------------------
 
-heading "2. A production backup: FREEZE, the host's snapshot, THAW"
+heading "2. A production checkpoint: FREEZE, a snapshot of every disk, THAW"
 gexec 'grep -q " /mnt/data ext4 " /proc/mounts' || die "the guest has no ext4 /mnt/data to freeze"
 hooks0=$(gexec 'cat /run/hvtest/vss-hook.log 2>/dev/null | wc -l')
 log0=$(gexec 'wc -l </run/log/hv_vss_daemon.log')
@@ -155,23 +157,26 @@ gexec 'rm -f /run/hvtest/demo-writes /run/hvtest/demo-stop /mnt/data/app.log
     done) >/dev/null 2>&1 &' || die "cannot start the guest writer"
 wait_until 30 gexec '[ "$(wc -l </run/hvtest/demo-writes)" -ge 3 ]' || die "the guest writer does not write"
 
-# The host's snapshot command, run by hvhost backup while the guest is frozen.
+# Run by hvhost backup after the snapshot, while the guest is still frozen
+# (where a backup application would start copying the checkpoint images).
 cat >"$work/snapshot.sh" <<EOS
 #!/usr/bin/env bash
-# Stands in for the host's snapshot: notes the guest's clock, waits 2 s.
+# Notes the guest's clock and state while frozen, then holds the freeze 2 s.
 g() { "$HVHOST" exec -- "\$*"; }
 up() { g 'cut -d" " -f1 /proc/uptime'; }
 echo "frozen-at \$(up)" >"$work/snapshot.times"
-echo "[host] guest frozen; hook record: \$(g 'tail -n 1 /run/hvtest/vss-hook.log')"
+echo "[host] guest frozen, disks snapshotted; hook record: \$(g 'tail -n 1 /run/hvtest/vss-hook.log')"
 echo "[host] guest daemon: \$(g 'hv_vss_daemon --status' | head -n 1)"
-echo "[host] taking the snapshot (2 s)"
+echo "[host] holding the freeze 2 s"
 sleep 2
 echo "thaw-at \$(up)" >>"$work/snapshot.times"
 EOS
 chmod +x "$work/snapshot.sh"
-printf '$ hvhost backup --exec %s\n' "$work/snapshot.sh"
-host backup --exec "$work/snapshot.sh" 2>&1 | sed 's/^/  /'
-rc=${PIPESTATUS[0]}
+mkdir -p "$work/checkpoints"
+printf '$ hvhost backup --checkpoint --checkpoint-dir %s --exec %s\n' "$work/checkpoints" "$work/snapshot.sh"
+host backup --checkpoint --checkpoint-dir "$work/checkpoints" --exec "$work/snapshot.sh" >"$work/backup.out" 2>&1
+rc=$?
+sed 's/^/  /' "$work/backup.out"
 gexec 'touch /run/hvtest/demo-stop' >/dev/null
 [ "$rc" -eq 0 ] || die "hvhost backup failed (exit $rc)"
 frozen_at=$(sed -n 's/^frozen-at //p' "$work/snapshot.times" 2>/dev/null)
@@ -199,6 +204,23 @@ say "write #$wn waited $(awk -v s="$ws" -v e="$we" 'BEGIN { printf "%.2f", e - s
 gexec "grep -q '^entry $wn at ' /mnt/data/app.log" || die "write #$wn is not in /mnt/data/app.log"
 [ "$(printf '%s\n' "$hooks" | cut -d' ' -f1 | tr '\n' ' ')" = "freeze thaw " ] ||
     die "the hook ran as '$(printf '%s' "$hooks" | paste -sd' ')', expected freeze then thaw"
+say
+say "the checkpoint, on the host:"
+data_img=
+while read -r _ dev img _ overlay; do
+    raw=$(raw_image "$img" "$work/${dev%:}.raw") || die "qemu-img cannot read the checkpoint image $img"
+    e2fsck -fn "$raw" >"$work/${dev%:}.fsck" 2>&1 || die "the checkpoint image $img of ${dev%:} is not fsck-clean"
+    say "  ${dev%:}: $img (read-only now; the VM writes to $(basename "$overlay")): e2fsck clean"
+    [ "$(blkid -p -s LABEL -o value "$raw" 2>/dev/null)" = hvdata ] && data_img=$raw
+done < <(grep '^checkpoint [^ ]*: ' "$work/backup.out")
+[ -n "$data_img" ] || die "the checkpoint has no image of the data disk"
+last=$(debugfs -R "cat /app.log" "$data_img" 2>/dev/null | tail -n 1)
+say "  the data disk's checkpoint ends with: '$last'"
+k=${last#entry }
+k=${k%% *}
+{ [ -n "$k" ] && [ "$k" -lt "$wn" ] 2>/dev/null; } ||
+    die "the checkpoint's app.log ends with '$last': the write held by the freeze (#$wn) is in it"
+say "  the held write #$wn is not in it: the checkpoint is the filesystem as the freeze left it"
 say "hv_vss_daemon's log since the backup (kept in memory while frozen):"
 wait_until 10 gexec "tail -n +$((log0 + 1)) /run/log/hv_vss_daemon.log | grep -q 'hook: thaw'" ||
     die "the hook's output is not in hv_vss_daemon's log"

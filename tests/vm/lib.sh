@@ -11,6 +11,10 @@
 #   HV_BUILD_DIR   the CMake build (default <source>/build)
 #   HV_QEMU        QEMU for `hvhost boot --qemu` (default: hvhost's own choice)
 #   HV_BOOT_ARGS   more `hvhost boot` options (e.g. --no-hv on a plain QEMU)
+#   HV_VM_ROOT     disk (default): the guest's root filesystem and a data disk
+#                  on hvhost's VMBus SCSI controller; initrd: the guest runs
+#                  from its initramfs with no disk
+#   HV_VM_NIC      the NIC model: hv (default, hvhost's VMBus NIC), virtio, none
 #
 # Output: a scenario prints diagnostics as "# ..." lines and exactly one
 # "PASS <name>" or "FAIL <name>: reason" line; it exits 0, 1, or 77 (skipped,
@@ -285,9 +289,12 @@ scenario_begin() {
 # ---- booting ---------------------------------------------------------------------
 
 # vm_boot FLAVOUR DIR [APPEND]: builds the guest if needed and boots it under
-# hvhost into DIR; waits for the agent. Prints the boot time.
+# hvhost into DIR; waits for the agent. Prints the boot time. With
+# HV_VM_ROOT=disk (the default) the VM's disks are DIR/root.img (a copy of
+# the guest's root image, LUN 0) and DIR/data.img (256 MiB of ext4 labelled
+# hvdata, LUN 1, the guest's /mnt/data), both on the VMBus SCSI controller.
 vm_boot() {
-    local flavour=$1 dir=$2 append=${3:-} out t0 t1
+    local flavour=$1 dir=$2 append=${3:-} out t0 t1 disks=()
     hv_find_hvhost || skip "no hvhost CLI (set HVHOST, or build tests/hvhost)"
     HV_VM_DIR=$dir
     if [ -S "$dir/qmp.sock" ] && qemu_alive; then
@@ -299,11 +306,19 @@ vm_boot() {
     mkdir -p "$dir"
     out=$("$HV_VM_LIB/build-guest.sh" "$flavour" "$HV_BUILD_DIR" 2>"$dir/build-guest.log") ||
         { sed 's/^/# /' "$dir/build-guest.log"; fail "building the $flavour guest failed"; }
-    eval "${out##*$'\n'}" # KERNEL=... INITRD=...
+    eval "${out##*$'\n'}" # KERNEL=... INITRD=... ROOT=...
     echo "$flavour" >"$dir/flavour"
+    if [ "${HV_VM_ROOT:-disk}" = disk ]; then
+        cp --sparse=always "$(readlink -f "$ROOT")" "$dir/root.img" || fail "copying the root image failed"
+        truncate -s 256M "$dir/data.img" &&
+            mkfs.ext4 -q -F -L hvdata -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$dir/data.img" ||
+            fail "making the data disk failed"
+        disks=(--disk "$dir/root.img" --disk "$dir/data.img")
+        append="hvtest.root=LABEL=hvroot $append"
+    fi
     t0=$(date +%s.%N)
     host boot --kernel "$KERNEL" --initrd "$INITRD" --smp 2 --mem 1536 \
-        ${HV_QEMU:+--qemu "$HV_QEMU"} ${HV_BOOT_ARGS:-} \
+        ${HV_QEMU:+--qemu "$HV_QEMU"} "${disks[@]}" --nic "${HV_VM_NIC:-hv}" ${HV_BOOT_ARGS:-} \
         --append "console=ttyS0 panic=-1 ${append} ${HV_APPEND:-}" >"$dir/boot.log" 2>&1 ||
         { sed 's/^/# /' "$dir/boot.log"; fail "hvhost boot failed"; }
     host wait-agent --timeout "${HV_BOOT_TIMEOUT:-300}" >>"$dir/boot.log" 2>&1 ||
@@ -311,4 +326,157 @@ vm_boot() {
     t1=$(date +%s.%N)
     printf '%s\n' "$(echo "$t1 - $t0" | bc)" >"$dir/boot-seconds"
     note "booted $flavour ($(basename "$(readlink -f "$INITRD")")) in $(printf '%.1f' "$(cat "$dir/boot-seconds")") s"
+}
+
+# ---- disks ---------------------------------------------------------------------
+
+# The guest's SCSI disk of a given size in 512-byte sectors (a hot-added
+# disk is found by its size), e.g. guest_disk_of_size 1048576 -> sdc.
+guest_disk_of_size() {
+    gexec "for b in /sys/block/sd*; do [ \"\$(cat \$b/size)\" = $1 ] && echo \${b##*/}; done" | head -n1
+}
+
+# Makes a sparse raw image of SIZE (truncate syntax) at PATH.
+host_image() { rm -f "$2" && truncate -s "$1" "$2"; }
+
+# hot_disk ID MIB: a sparse raw image HV_WORK/ID.img of MIB MiB, hot-added
+# to the VM's VMBus SCSI controller as ID (`hvhost disk-add`); prints the
+# guest's name for it (found by its size) once the guest sees it; what
+# went wrong goes to stderr.
+hot_disk() {
+    local img=$HV_WORK/$1.img sectors=$(($2 * 2048))
+    host_image "${2}M" "$img" || return 1
+    host disk-add "$img" --id "$1" >/dev/null 2>&1 || { note "hvhost disk-add $1 failed" >&2; return 1; }
+    wait_until 30 eval "[ -n \"\$(guest_disk_of_size $sectors)\" ]" ||
+        { note "the guest never saw disk $1" >&2; return 1; }
+    guest_disk_of_size "$sectors"
+}
+
+# The image each of the VM's disks writes to now (QMP query-block:
+# device or qdev id, then the top image's file name), one "id file" a line.
+vm_disk_images() {
+    qmp query-block | json '[ (b.get("qdev") or b["device"]).split("/")[-1] + " " + b["inserted"]["file"] for b in d if b.get("inserted") ]'
+}
+
+# ---- network ---------------------------------------------------------------------
+
+# tcp_sink DIR: a one-connection TCP server on the host's loopback (the
+# guest reaches it as 10.0.2.2 through QEMU's user network). Writes its port
+# to DIR/sink.port at once and, when the guest closes, "BYTES MD5..." to
+# DIR/sink.out: the byte count and the distinct MD5 sums of the stream's
+# 16 MiB blocks, in the order they first came. Gives up after 10 minutes.
+tcp_sink() {
+    local d=$1
+    rm -f "$d/sink.port" "$d/sink.out"
+    python3 - "$d" <<'PY' &
+import hashlib, os, socket, sys
+d = sys.argv[1]
+BLOCK = 16 << 20
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+s.settimeout(600)
+with open(os.path.join(d, "sink.port.tmp"), "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(os.path.join(d, "sink.port.tmp"), os.path.join(d, "sink.port"))
+c, _ = s.accept()
+c.settimeout(600)
+h, n, left, sums = hashlib.md5(), 0, BLOCK, []
+while True:
+    b = c.recv(1 << 20)
+    if not b:
+        break
+    n += len(b)
+    while b:
+        take = b[:left]
+        h.update(take)
+        b = b[len(take):]
+        left -= len(take)
+        if left == 0:
+            if h.hexdigest() not in sums:
+                sums.append(h.hexdigest())
+            h, left = hashlib.md5(), BLOCK
+if left != BLOCK:
+    sums.append("partial-" + h.hexdigest())
+with open(os.path.join(d, "sink.out.tmp"), "w") as f:
+    f.write("%d %s\n" % (n, " ".join(sums)))
+os.rename(os.path.join(d, "sink.out.tmp"), os.path.join(d, "sink.out"))
+PY
+    wait_until 10 test -s "$d/sink.port"
+}
+
+# guest_send_checked MB HOST [PORT-DIR]: the guest sends MB MiB over one TCP
+# connection to HOST:port of a tcp_sink: a 16 MiB random block repeated,
+# from a file (in /tmp up to 128 MiB, else on the root disk: a pipe would
+# halve the rate under TCG). The host must count every byte, and every
+# 16 MiB block it got must have the guest's block's MD5. Prints
+# "MB MiB in S s".
+guest_send_checked() {
+    local mb=$1 to=$2 d=${3:-$HV_WORK} port bsum t0 t1 n f=/tmp/net-send bytes sums
+    [ "$mb" -le 128 ] || f=/root/net-send
+    tcp_sink "$d" || { note "the TCP sink did not start"; return 1; }
+    port=$(cat "$d/sink.port")
+    n=$((mb / 16))
+    bsum=$(gexec_t 300 "head -c 16777216 /dev/urandom >/tmp/net-block && md5sum </tmp/net-block | cut -d' ' -f1 &&
+        rm -f $f && for i in \$(seq $n); do cat /tmp/net-block; done >$f && rm /tmp/net-block") || return 1
+    t0=$(date +%s.%N)
+    gexec_t 900 "nc $to $port <$f" || { note "nc failed in the guest"; gexec "rm -f $f"; return 1; }
+    gexec "rm -f $f"
+    wait_until 60 test -s "$d/sink.out" || { note "the host never saw the end of the stream"; return 1; }
+    t1=$(date +%s.%N)
+    read -r bytes sums <"$d/sink.out"
+    if [ "$bytes" != $((n * 16777216)) ] || [ "$sums" != "$bsum" ]; then
+        note "sent $((n * 16777216)) bytes of blocks with md5 $bsum, the host got $bytes bytes with block md5s: $sums"
+        return 1
+    fi
+    printf '%s MiB in %.1f s\n' "$((n * 16))" "$(echo "$t1 - $t0" | bc)"
+}
+
+# The VMBus device (GUID) behind a guest network interface.
+guest_nic_vmbus() {
+    gexec "readlink -f /sys/class/net/$1/device" | sed -n 's|.*/\([0-9a-f-]\{36\}\)$|\1|p'
+}
+
+# raw_image FILE TMP: prints a raw image of FILE: FILE itself, or a qcow2
+# (a checkpoint's overlay and its backing chain) flattened into TMP.
+raw_image() {
+    if [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 514649fb ]; then
+        qemu-img convert -O raw "$1" "$2" || return 1
+        echo "$2"
+    else
+        echo "$1"
+    fi
+}
+
+# ---- channels ---------------------------------------------------------------------
+
+# vmbus_channel_irqs GUID: "relid interrupts" for each channel of a VMBus device.
+vmbus_channel_irqs() {
+    gexec "for c in /sys/bus/vmbus/devices/$1/channels/*; do echo \${c##*/} \$(cat \$c/interrupts); done"
+}
+
+# channels_all_moved BEFORE AFTER MIN: every channel in BEFORE (a
+# vmbus_channel_irqs listing) gained at least MIN interrupts in AFTER.
+channels_all_moved() {
+    local relid b a ok=0
+    while read -r relid b; do
+        a=$(awk -v r="$relid" '$1 == r { print $2 }' "$2")
+        note "channel $relid: interrupts $b -> ${a:-gone}"
+        [ "$((${a:-0} - b))" -ge "$3" ] || ok=1
+    done <"$1"
+    return $ok
+}
+
+# ---- benchmarks ---------------------------------------------------------------------
+
+# bench_prepare: the hvhost CLI and QEMU a benchmark boots with (HV_QEMU,
+# else HVHOST_QEMU, else build-qemu.sh's cached build); exits 1 without them.
+bench_prepare() {
+    hv_find_hvhost || { note "no hvhost CLI (build tests/hvhost, or set HVHOST)"; exit 1; }
+    if [ -z "${HV_QEMU:-}" ]; then
+        HV_QEMU=${HVHOST_QEMU:-$("$HV_VM_SRC/tests/hvhost/build-qemu.sh")} ||
+            { note "tests/hvhost/build-qemu.sh failed"; exit 1; }
+    fi
+    [ -x "$HV_QEMU" ] || { note "no QEMU at $HV_QEMU"; exit 1; }
+    export HV_QEMU HVHOST_QEMU=$HV_QEMU
 }

@@ -17,8 +17,10 @@ wait_daemon hv_kvp_daemon 60 >/dev/null || fail "hv_kvp_daemon is not running"
 heartbeat_ok() { [ "$(host_json heartbeat | json 'find(d, "state")')" = ok ]; }
 wait_until 30 heartbeat_ok ||
     fail "the heartbeat is not ok on 4.0: $(host_json heartbeat)"
-items=$(host_json kvp list auto | json 'len(items(d))') || fail "hvhost kvp list auto failed"
-[ "$items" = 10 ] || fail "the auto pool has $items items on 4.0, expected 10"
+# The KVP IC negotiates once the daemon has registered: give it time.
+auto_items() { host_json kvp list auto 2>/dev/null | json 'len(items(d))'; }
+wait_until 30 eval '[ "$(auto_items)" = 10 ]' ||
+    fail "the auto pool has $(auto_items) items on 4.0, expected 10 ($(host kvp list auto 2>&1 | tail -n 1))"
 host stop-vm >/dev/null || fail "stop-vm failed on 4.0"
 wait_until 60 eval '! qemu_alive' || fail "the 4.0 guest did not power off"
 check_console_or_fail
