@@ -212,7 +212,7 @@ while read -r _ dev img _ overlay; do
     e2fsck -fn "$raw" >"$work/${dev%:}.fsck" 2>&1 || die "the checkpoint image $img of ${dev%:} is not fsck-clean"
     say "  ${dev%:}: $img (read-only now; the VM writes to $(basename "$overlay")): e2fsck clean"
     [ "$(blkid -p -s LABEL -o value "$raw" 2>/dev/null)" = hvdata ] && data_img=$raw
-done < <(grep '^checkpoint [^ ]*: ' "$work/backup.out")
+done < <(grep -E '^checkpoint [^ ]+: .+ -> ' "$work/backup.out")
 [ -n "$data_img" ] || die "the checkpoint has no image of the data disk"
 last=$(debugfs -R "cat /app.log" "$data_img" 2>/dev/null | tail -n 1)
 say "  the data disk's checkpoint ends with: '$last'"
