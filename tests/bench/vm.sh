@@ -58,13 +58,7 @@ vss_rounds=${HV_BENCH_VSS_ROUNDS:-7}
 work=$HV_BUILD_DIR/tests/bench/vm
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 
-hv_find_hvhost || { note "no hvhost CLI (build tests/hvhost, or set HVHOST)"; exit 1; }
-if [ -z "${HV_QEMU:-}" ]; then
-    HV_QEMU=${HVHOST_QEMU:-$("$src/tests/hvhost/build-qemu.sh")} ||
-        { note "tests/hvhost/build-qemu.sh failed"; exit 1; }
-fi
-[ -x "$HV_QEMU" ] || { note "no QEMU at $HV_QEMU"; exit 1; }
-export HV_QEMU HVHOST_QEMU=$HV_QEMU
+bench_prepare
 
 # qmp_bench MODE ARGS...: timed QMP loops over one connection to the VM's
 # monitor (the CLI runs one command per process, so a loop in it would time
