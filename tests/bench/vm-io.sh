@@ -7,7 +7,7 @@
 # and data disks:
 #   a 1 GiB raw disk on the VMBus SCSI controller (hv-scsi, LUN 2)
 #   a 1 GiB raw disk on virtio-scsi-pci, and one on virtio-blk-pci
-#   eth0 on hvhost's VMBus NIC (hv-net), eth1 on virtio-net-pci, each on a
+#   a NIC on hvhost's VMBus adapter (hv-net) and one on virtio-net-pci, each on a
 #   QEMU user network of its own
 # and measures, per kernel K and device D (storvsc, virtio_scsi, virtio_blk):
 #   vm_K_D_4k_randread_iops      fio 4k random read, O_DIRECT, libaio, QD 32
@@ -15,6 +15,7 @@
 # and per NIC N (netvsc, virtio_net):
 #   vm_K_N_tcp_mb_per_s          iperf3 guest -> host, one stream, 10 s
 #   vm_K_N_tcp_rx_mb_per_s       iperf3 host -> guest (-R)
+# each the best of HV_BENCH_IO_ROUNDS rounds in which the devices take turns,
 # with the ratios of the VMBus devices against virtio last.
 #
 # What bounds them: every guest instruction is translated by TCG, the host
@@ -27,7 +28,9 @@
 # Prints "name: value unit" lines and "# ..." notes. Not a test: exit 1 only
 # if a VM could not be booted or a measurement could not be made.
 # Environment: HV_BUILD_DIR, HVHOST, HV_QEMU/HVHOST_QEMU, HV_BENCH_FLAVOURS
-# (default "6.1 6.12"), HV_BENCH_IO_SECONDS (fio and iperf3 run time, 10).
+# (default "6.1 6.12"), HV_BENCH_IO_SECONDS (fio and iperf3 run time, 10),
+# HV_BENCH_IO_ROUNDS (rounds the devices take in turn, each keeping its
+# best, 2).
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 src=$(readlink -f "$here/../..")
@@ -38,6 +41,7 @@ export SCENARIO=bench-vm-io
 
 flavours=${HV_BENCH_FLAVOURS:-6.1 6.12}
 secs=${HV_BENCH_IO_SECONDS:-10}
+rounds=${HV_BENCH_IO_ROUNDS:-2}
 work=$HV_BUILD_DIR/tests/bench/vm-io
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 
@@ -73,7 +77,7 @@ iperf_run() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 bench_kernel() {
-    local k=$1 d dev n r out addr0 addr1
+    local k=$1 d dev n r t a i out addr0 addr1 if0 if1 round
     HV_VM_DIR=$HV_BUILD_DIR/tests/bench/vm-io-$k
     export HV_VM_DIR HV_FLAVOUR=$k
     trap 'qemu_alive && { host quit >/dev/null 2>&1 || true; }' EXIT
@@ -88,33 +92,61 @@ bench_kernel() {
         --device virtio-blk-pci,drive=vbd,romfile=" vm_boot "$k" "$HV_VM_DIR"
     note "$k: kernel $(gexec 'uname -r'), host load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-    declare -A iops mbs
+    declare -A iops mbs devs
     for d in storvsc virtio_scsi virtio_blk; do
         dev=$(guest_disk_of_size $((disk_bytes[$d] / 512)))
         [ -n "$dev" ] || fail "the guest has no $d test disk"
-        read -r n _ < <(fio_run "$dev" randread 4k 32) || fail "4k randread on $d failed"
-        iops[$d]=$n
-        read -r _ r < <(fio_run "$dev" read 1m 8) || fail "sequential read on $d failed"
-        mbs[$d]=$(awk -v k="$r" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')
+        devs[$d]=$dev
+        iops[$d]=0
+        mbs[$d]=0
         note "$k: $d is /dev/$dev ($(gexec "readlink -f /sys/class/block/$dev" | grep -o 'VMBUS\|virtio[0-9]*' | head -n1))"
+    done
+    # The devices take turns, round after round, and each keeps its best
+    # round: TCG's speed drifts with the host's other work, and a drift then
+    # touches every device alike.
+    for ((round = 1; round <= rounds; round++)); do
+        for d in storvsc virtio_scsi virtio_blk; do
+            read -r n _ < <(fio_run "${devs[$d]}" randread 4k 32) || fail "4k randread on $d failed"
+            read -r _ r < <(fio_run "${devs[$d]}" read 1m 8) || fail "sequential read on $d failed"
+            r=$(awk -v k="$r" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')
+            note "$k: round $round: $d $n IOPS, $r MB/s"
+            [ "$n" -gt "${iops[$d]}" ] && iops[$d]=$n
+            awk -v a="$r" -v b="${mbs[$d]}" 'BEGIN { exit !(a > b) }' && mbs[$d]=$r
+        done
+    done
+    for d in storvsc virtio_scsi virtio_blk; do
         echo "vm_${k}_${d}_4k_randread_iops: ${iops[$d]} IOPS"
         echo "vm_${k}_${d}_seq_read_mb_per_s: ${mbs[$d]} MB/s"
     done
 
-    [ "$(gexec 'basename $(readlink /sys/class/net/eth0/device/driver)')" = hv_netvsc ] || fail "eth0 is not hv_netvsc"
-    gexec 'ip link set eth1 up && udhcpc -i eth1 -n -q -t 5 -T 2 -s /etc/hvtest/udhcpc.script >/dev/null 2>&1' ||
-        fail "DHCP on eth1 (virtio) failed"
-    addr0=$(gexec "ip -4 -o addr show dev eth0 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'")
-    addr1=$(gexec "ip -4 -o addr show dev eth1 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'")
+    # The interfaces by driver: which one is eth0 depends on probe order.
+    if0=$(guest_nic_of_driver hv_netvsc)
+    if1=$(guest_nic_of_driver virtio_net)
+    [ -n "$if0" ] && [ -n "$if1" ] || fail "the guest lacks an hv_netvsc ('$if0') or virtio_net ('$if1') interface"
+    for i in "$if0" "$if1"; do
+        gexec "ip -4 -o addr show dev $i | grep -q inet || { ip link set $i up &&
+            udhcpc -i $i -n -q -t 5 -T 2 -s /etc/hvtest/udhcpc.script >/dev/null 2>&1; }" ||
+            fail "DHCP on $i failed"
+    done
+    addr0=$(gexec "ip -4 -o addr show dev $if0 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'")
+    addr1=$(gexec "ip -4 -o addr show dev $if1 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'")
     [ -n "$addr0" ] && [ -n "$addr1" ] && [ "${addr0%.*}" != "${addr1%.*}" ] ||
-        fail "eth0 ($addr0) and eth1 ($addr1) need addresses on networks of their own"
+        fail "$if0 ($addr0) and $if1 ($addr1) need addresses on networks of their own"
+    note "$k: netvsc is $if0 ($addr0), virtio_net is $if1 ($addr1)"
     declare -A tx rx
-    tx[netvsc]=$(iperf_run "${addr0%.*}.2" "$addr0")
-    rx[netvsc]=$(iperf_run "${addr0%.*}.2" "$addr0" -R)
-    tx[virtio_net]=$(iperf_run "${addr1%.*}.2" "$addr1")
-    rx[virtio_net]=$(iperf_run "${addr1%.*}.2" "$addr1" -R)
+    tx[netvsc]=0 rx[netvsc]=0 tx[virtio_net]=0 rx[virtio_net]=0
+    for ((round = 1; round <= rounds; round++)); do
+        for n in netvsc virtio_net; do
+            if [ $n = netvsc ]; then a=$addr0; else a=$addr1; fi
+            t=$(iperf_run "${a%.*}.2" "$a")
+            r=$(iperf_run "${a%.*}.2" "$a" -R)
+            [ -n "$t" ] && [ -n "$r" ] || fail "iperf3 over $n failed"
+            note "$k: round $round: $n tx $t MB/s, rx $r MB/s"
+            awk -v a="$t" -v b="${tx[$n]}" 'BEGIN { exit !(a > b) }' && tx[$n]=$t
+            awk -v a="$r" -v b="${rx[$n]}" 'BEGIN { exit !(a > b) }' && rx[$n]=$r
+        done
+    done
     for n in netvsc virtio_net; do
-        [ -n "${tx[$n]}" ] && [ -n "${rx[$n]}" ] || fail "iperf3 over $n failed"
         echo "vm_${k}_${n}_tcp_mb_per_s: ${tx[$n]} MB/s"
         echo "vm_${k}_${n}_tcp_rx_mb_per_s: ${rx[$n]} MB/s"
     done
@@ -123,6 +155,7 @@ bench_kernel() {
     echo "vm_${k}_storvsc_vs_virtio_blk_randread_ratio: $(ratio "${iops[storvsc]}" "${iops[virtio_blk]}")"
     echo "vm_${k}_storvsc_vs_virtio_scsi_seq_ratio: $(ratio "${mbs[storvsc]}" "${mbs[virtio_scsi]}")"
     echo "vm_${k}_netvsc_vs_virtio_net_tcp_ratio: $(ratio "${tx[netvsc]}" "${tx[virtio_net]}")"
+    echo "vm_${k}_netvsc_vs_virtio_net_tcp_rx_ratio: $(ratio "${rx[netvsc]}" "${rx[virtio_net]}")"
     console_check 0 || note "$k: kernel trouble on the console (figures kept)"
     host stop-vm >/dev/null 2>&1
     wait_until 60 eval '! qemu_alive' || host quit >/dev/null 2>&1

@@ -330,10 +330,10 @@ vm_boot() {
 
 # ---- disks ---------------------------------------------------------------------
 
-# The guest's SCSI disk of a given size in 512-byte sectors (a hot-added
-# disk is found by its size), e.g. guest_disk_of_size 1048576 -> sdc.
+# The guest's disk (SCSI or virtio) of a given size in 512-byte sectors (a
+# hot-added disk is found by its size), e.g. guest_disk_of_size 1048576 -> sdc.
 guest_disk_of_size() {
-    gexec "for b in /sys/block/sd*; do [ \"\$(cat \$b/size)\" = $1 ] && echo \${b##*/}; done" | head -n1
+    gexec "for b in /sys/block/sd* /sys/block/vd*; do [ -e \$b ] && [ \"\$(cat \$b/size)\" = $1 ] && echo \${b##*/}; done" | head -n1
 }
 
 # Makes a sparse raw image of SIZE (truncate syntax) at PATH.
@@ -430,6 +430,11 @@ guest_send_checked() {
         return 1
     fi
     printf '%s MiB in %.1f s\n' "$((n * 16))" "$(echo "$t1 - $t0" | bc)"
+}
+
+# The guest's first network interface bound to driver $1 (hv_netvsc, virtio_net).
+guest_nic_of_driver() {
+    gexec "for i in /sys/class/net/*; do [ \"\$(basename \$(readlink \$i/device/driver) 2>/dev/null)\" = $1 ] && echo \${i##*/}; done" | head -n1
 }
 
 # The VMBus device (GUID) behind a guest network interface.
