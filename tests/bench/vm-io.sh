@@ -124,12 +124,10 @@ bench_kernel() {
     if1=$(guest_nic_of_driver virtio_net)
     [ -n "$if0" ] && [ -n "$if1" ] || fail "the guest lacks an hv_netvsc ('$if0') or virtio_net ('$if1') interface"
     for i in "$if0" "$if1"; do
-        gexec "ip -4 -o addr show dev $i | grep -q inet || { ip link set $i up &&
-            udhcpc -i $i -n -q -t 5 -T 2 -s /etc/hvtest/udhcpc.script >/dev/null 2>&1; }" ||
-            fail "DHCP on $i failed"
+        guest_dhcp "$i" || fail "DHCP on $i failed"
     done
-    addr0=$(gexec "ip -4 -o addr show dev $if0 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'")
-    addr1=$(gexec "ip -4 -o addr show dev $if1 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'")
+    addr0=$(guest_ipv4 "$if0")
+    addr1=$(guest_ipv4 "$if1")
     [ -n "$addr0" ] && [ -n "$addr1" ] && [ "${addr0%.*}" != "${addr1%.*}" ] ||
         fail "$if0 ($addr0) and $if1 ($addr1) need addresses on networks of their own"
     note "$k: netvsc is $if0 ($addr0), virtio_net is $if1 ($addr1)"

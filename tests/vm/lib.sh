@@ -266,7 +266,14 @@ wait_daemon() {
 
 # The guest's MAC address and IPv4 address of eth0.
 guest_mac() { gexec 'cat /sys/class/net/eth0/address'; }
-guest_ipv4() { gexec "ip -4 -o addr show dev eth0 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'"; }
+# guest_ipv4 [IF]: the first IPv4 address of IF (default eth0).
+guest_ipv4() { gexec "ip -4 -o addr show dev ${1:-eth0} | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'"; }
+# guest_dhcp IF: brings IF up and leases an address with the guest's udhcpc
+# (log in /run/log/udhcpc.IF.log); a no-op when IF has an IPv4 address.
+guest_dhcp() {
+    gexec "ip -4 -o addr show dev $1 | grep -q inet || { ip link set $1 up &&
+        udhcpc -i $1 -n -q -t 5 -T 2 -s /etc/hvtest/udhcpc.script >/run/log/udhcpc.$1.log 2>&1; }"
+}
 
 # ---- per-scenario set-up -------------------------------------------------------------
 
@@ -339,16 +346,18 @@ guest_disk_of_size() {
 # Makes a sparse raw image of SIZE (truncate syntax) at PATH.
 host_image() { rm -f "$2" && truncate -s "$1" "$2"; }
 
-# hot_disk ID MIB: a sparse raw image HV_WORK/ID.img of MIB MiB, hot-added
-# to the VM's VMBus SCSI controller as ID (`hvhost disk-add`); prints the
-# guest's name for it (found by its size) once the guest sees it; what
-# went wrong goes to stderr.
+# hot_disk ID MIB [DISK-ADD-OPTION...]: a sparse raw image HV_WORK/ID.img
+# of MIB MiB, hot-added to the VM as ID (`hvhost disk-add`, by default on
+# the VMBus SCSI controller scsi0); prints the guest's name for it (found by
+# its size) once the guest sees it; what went wrong goes to stderr.
 hot_disk() {
-    local img=$HV_WORK/$1.img sectors=$(($2 * 2048))
-    host_image "${2}M" "$img" || return 1
-    host disk-add "$img" --id "$1" >/dev/null 2>&1 || { note "hvhost disk-add $1 failed" >&2; return 1; }
+    local id=$1 mib=$2 img=$HV_WORK/$1.img sectors=$(($2 * 2048)) out
+    shift 2
+    host_image "${mib}M" "$img" || return 1
+    out=$(host disk-add "$img" --id "$id" "$@" 2>&1) || { note "hvhost disk-add $id failed: $out" >&2; return 1; }
+    note "disk-add: $(echo $out)" >&2
     wait_until 30 eval "[ -n \"\$(guest_disk_of_size $sectors)\" ]" ||
-        { note "the guest never saw disk $1" >&2; return 1; }
+        { note "the guest never saw disk $id" >&2; return 1; }
     guest_disk_of_size "$sectors"
 }
 

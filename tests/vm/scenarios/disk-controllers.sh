@@ -14,12 +14,8 @@ g2=$(gexec 'for d in /sys/bus/vmbus/devices/*; do [ "$(cat $d/device_id)" = "{6b
 [ -n "$g2" ] || fail "no VMBus device with the second controller's instance id"
 [ "$(gexec "basename \$(readlink /sys/bus/vmbus/devices/$g2/driver)")" = hv_storvsc ] ||
     fail "the second controller is not driven by hv_storvsc"
-img=$HV_WORK/c2.img
-host_image 128M "$img"
 sectors=262144
-host disk-add "$img" --id c2disk --controller scsi1 >/dev/null 2>&1 || fail "disk-add on scsi1 failed"
-wait_until 30 eval '[ -n "$(guest_disk_of_size $sectors)" ]' || fail "the disk on the second controller never appeared"
-d=$(guest_disk_of_size $sectors)
+d=$(hot_disk c2disk 128 --controller scsi1) && [ -n "$d" ] || fail "the disk on the second controller never appeared"
 gexec "readlink -f /sys/class/block/$d" | grep -q "/$g2/" || fail "/dev/$d is not on the second controller"
 out=$(gexec_t 120 "fio --name=c2 --filename=/dev/$d --size=32m --bs=64k --rw=write --direct=1 --ioengine=psync \
     --verify=crc32c --verify_fatal=1 >/dev/null 2>&1; echo fio=\$?")

@@ -9,13 +9,8 @@
 . "$(dirname "$0")/../lib.sh"
 scenario_begin
 
-img=$HV_WORK/hot.img
-host_image 512M "$img"
 sectors=1048576
-out=$(host disk-add "$img" --id hot1 2>&1) || fail "hvhost disk-add failed: $out"
-note "disk-add: $(echo $out)"
-wait_until 30 eval '[ -n "$(guest_disk_of_size $sectors)" ]' || fail "the guest never saw the added disk"
-d=$(guest_disk_of_size $sectors)
+d=$(hot_disk hot1 512) && [ -n "$d" ] || fail "the guest never saw the added disk"
 note "the guest sees it as $d"
 gexec "mkfs.ext4 -q -F -L hot1 /dev/$d && mkdir -p /mnt/hot && mount /dev/$d /mnt/hot" ||
     fail "mkfs and mount of /dev/$d failed"
@@ -33,10 +28,7 @@ fi
 check_console_or_fail
 
 # Removed while mounted, with a writer on it.
-host_image 512M "$img"
-host disk-add "$img" --id hot2 >/dev/null 2>&1 || fail "hvhost disk-add (second) failed"
-wait_until 30 eval '[ -n "$(guest_disk_of_size $sectors)" ]' || fail "the guest never saw the second added disk"
-d=$(guest_disk_of_size $sectors)
+d=$(hot_disk hot2 512) && [ -n "$d" ] || fail "the guest never saw the second added disk"
 gexec "mkfs.ext4 -q -F /dev/$d && mount /dev/$d /mnt/hot" || fail "mkfs and mount of /dev/$d failed"
 # The writer rewrites 32 MiB until a write fails: only the removal ends it.
 gexec '(while dd if=/dev/zero of=/mnt/hot/f bs=1M count=32 oflag=direct conv=notrunc,fsync >/run/hvtest/hot-dd.log 2>&1; do :; done; echo 1 >/run/hvtest/hot-dd.rc) >/dev/null 2>&1 &'

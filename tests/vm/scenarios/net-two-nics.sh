@@ -11,9 +11,8 @@ note "nic-add: $(echo $out)"
 wait_until 60 gexec 'test -e /sys/class/net/eth1' || fail "the guest has no eth1"
 guid=$(guest_nic_vmbus eth1)
 [ "$(gexec "basename \$(readlink /sys/bus/vmbus/devices/$guid/driver)")" = hv_netvsc ] || fail "eth1 is not driven by hv_netvsc"
-gexec 'ip link set eth1 up && udhcpc -i eth1 -n -q -t 5 -T 2 -s /etc/hvtest/udhcpc.script >/run/log/udhcpc.eth1.log 2>&1' ||
-    fail "DHCP on eth1 failed: $(gexec 'tail -n 3 /run/log/udhcpc.eth1.log')"
-a1=$(gexec "ip -4 -o addr show dev eth1 | awk '{ split(\$4, a, \"/\"); print a[1]; exit }'")
+guest_dhcp eth1 || fail "DHCP on eth1 failed: $(gexec 'tail -n 3 /run/log/udhcpc.eth1.log')"
+a1=$(guest_ipv4 eth1)
 note "eth1: $(gexec 'cat /sys/class/net/eth1/address') $a1 on $guid"
 [ -n "$a1" ] || fail "eth1 has no IPv4 address"
 gw1=${a1%.*}.2
