@@ -478,7 +478,7 @@ int vmbus_sendpacket_getid(struct vmbus_channel *channel, void *buffer,
 	kv[2].iov_len = aligned - packetlen;
 	return hv_ringbuffer_write(channel, kv, 3, requestid, trans_id);
 }
-EXPORT_SYMBOL_GPL(vmbus_sendpacket_getid);
+EXPORT_SYMBOL(vmbus_sendpacket_getid);
 
 int vmbus_sendpacket(struct vmbus_channel *channel, void *buffer, u32 bufferlen,
 		     u64 requestid, enum vmbus_packet_type type, u32 flags)
@@ -486,7 +486,7 @@ int vmbus_sendpacket(struct vmbus_channel *channel, void *buffer, u32 bufferlen,
 	return vmbus_sendpacket_getid(channel, buffer, bufferlen, requestid, NULL,
 				      type, flags);
 }
-EXPORT_SYMBOL_GPL(vmbus_sendpacket);
+EXPORT_SYMBOL(vmbus_sendpacket);
 
 int vmbus_sendpacket_mpb_desc(struct vmbus_channel *channel,
 			      struct vmbus_packet_mpb_array *desc, u32 desc_size,
@@ -523,7 +523,7 @@ int vmbus_recvpacket(struct vmbus_channel *channel, void *buffer, u32 bufferlen,
 	return hv_ringbuffer_read(channel, buffer, bufferlen, buffer_actual_len,
 				  requestid, false);
 }
-EXPORT_SYMBOL_GPL(vmbus_recvpacket);
+EXPORT_SYMBOL(vmbus_recvpacket);
 
 int vmbus_recvpacket_raw(struct vmbus_channel *channel, void *buffer,
 			 u32 bufferlen, u32 *buffer_actual_len, u64 *requestid)

@@ -259,23 +259,44 @@ void hvt_channels_free_all(void)
 }
 
 /*
- * Performance channels (storage, network) are spread over the online CPUs;
- * the rest interrupt the connect CPU, as the stock driver does.
+ * Under cpus_read_lock. Performance channels (storage, network) are spread
+ * over the online CPUs:
+ * each class's primaries round-robin, and a primary's subchannels follow it
+ * one CPU each, so that drivers mapping queues to CPUs (storvsc's channel
+ * per CPU, netvsc's queues) use every channel. The rest interrupt the
+ * connect CPU, as with the stock driver.
  */
-static u32 hvt_pick_cpu(struct vmbus_channel *channel)
+static unsigned int hvt_nth_online_cpu(unsigned int n)
 {
-	static atomic_t next = ATOMIC_INIT(0);
-	unsigned int n, cpu;
+	unsigned int cpu;
+
+	n %= num_online_cpus();
+	for_each_online_cpu(cpu)
+		if (n-- == 0)
+			return cpu;
+	return HVT_CONNECT_CPU;
+}
+
+static u32 hvt_pick_cpu(struct vmbus_channel *channel,
+			const struct vmbus_channel *primary)
+{
+	static atomic_t next[HV_UNKNOWN];
+	unsigned int n, cpu, i = 0;
 
 	if (channel->device_id >= HV_UNKNOWN || !vmbus_devs[channel->device_id].perf_device)
 		return HVT_CONNECT_CPU;
-	cpus_read_lock();
-	n = atomic_inc_return(&next) % num_online_cpus();
-	for_each_online_cpu(cpu)
-		if (n-- == 0)
-			break;
-	cpus_read_unlock();
-	return cpu < nr_cpu_ids ? cpu : HVT_CONNECT_CPU;
+	if (primary) {
+		/* The primary's position among the online CPUs, then onwards. */
+		for_each_online_cpu(cpu) {
+			if (cpu == primary->target_cpu)
+				break;
+			i++;
+		}
+		n = i + channel->offermsg.offer.sub_channel_index;
+	} else {
+		n = atomic_inc_return(&next[channel->device_id]) - 1;
+	}
+	return hvt_nth_online_cpu(n);
 }
 
 static void hvt_add_primary_work(struct work_struct *work)
@@ -347,11 +368,13 @@ void hvt_handle_offer(const void *msg, u32 len)
 	channel->device_id = hvt_dev_type(&offer->offer.if_type);
 	channel->callback_mode = HV_CALL_BATCHED;
 	channel->state = CHANNEL_OPEN_STATE;	/* offered, ready to open */
-	channel->target_cpu = hvt_pick_cpu(channel);
 
+	/* The CPU choice must not race with CPU hotplug: that lock first. */
+	cpus_read_lock();
 	mutex_lock(&vmbus_connection.channel_mutex);
 	if (hvt_relid2channel(relid)) {
 		mutex_unlock(&vmbus_connection.channel_mutex);
+		cpus_read_unlock();
 		pr_err_ratelimited(HVT_LOG_PREFIX "second offer for relid %u refused\n", relid);
 		hvt_channel_free(channel);
 		return;
@@ -360,26 +383,31 @@ void hvt_handle_offer(const void *msg, u32 len)
 	if (offer->offer.sub_channel_index) {
 		if (!primary || primary->rescind) {
 			mutex_unlock(&vmbus_connection.channel_mutex);
+			cpus_read_unlock();
 			pr_err_ratelimited(HVT_LOG_PREFIX "subchannel %u has no primary\n", relid);
 			hvt_channel_free(channel);
 			return;
 		}
 		channel->primary_channel = primary;
+		channel->target_cpu = hvt_pick_cpu(channel, primary);
 		list_add_tail(&channel->sc_list, &primary->sc_list);
 		INIT_WORK(&channel->add_channel_work, hvt_add_sub_work);
 	} else {
 		if (primary) {
 			mutex_unlock(&vmbus_connection.channel_mutex);
+			cpus_read_unlock();
 			pr_err_ratelimited(HVT_LOG_PREFIX "offer %u: instance %pUl is offered already\n",
 					   relid, &offer->offer.if_instance);
 			hvt_channel_free(channel);
 			return;
 		}
+		channel->target_cpu = hvt_pick_cpu(channel, NULL);
 		list_add_tail(&channel->listentry, &vmbus_connection.chn_list);
 		INIT_WORK(&channel->add_channel_work, hvt_add_primary_work);
 	}
 	hvt_map_relid(channel);
 	mutex_unlock(&vmbus_connection.channel_mutex);
+	cpus_read_unlock();
 
 	queue_work(channel->primary_channel ? vmbus_connection.handle_sub_chan_wq :
 		   vmbus_connection.handle_primary_chan_wq,
