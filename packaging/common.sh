@@ -21,16 +21,25 @@ hv_check_version() {
 	fi
 }
 
+# What Kbuild leaves in kernel/ after an in-tree `make` (kernel/Makefile):
+# never part of the sources (lintian: source-is-missing for a .ko).
+HV_KBUILD_OUTPUT='^kernel/(.*/)?([^/]*\.(o|ko|ko\.[a-z]+|mod|mod\.c|symtypes|a|dwo)|\.[^/]*\.(cmd|d)|Module\.symvers|modules\.order|\.tmp_versions/.*)$'
+
 # Copy the tree as git would ship it (tracked and untracked files, not what
-# .gitignore excludes) to $1.
+# .gitignore excludes, nor Kbuild's output in kernel/) to $1.
 hv_export_tree() {
 	mkdir -p "$1"
 	if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
 		git -C "$SRC" ls-files -z --cached --others --exclude-standard |
+			{ grep -z -v -E "$HV_KBUILD_OUTPUT" || true; } |
 			(cd "$SRC" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _) |
 			tar -C "$SRC" --null -T - -cf - | tar -C "$1" -xf -
 	else
-		tar -C "$SRC" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$1" -xf -
+		tar -C "$SRC" --exclude='./build*' --exclude=./.git \
+			--exclude='./kernel/*.o' --exclude='./kernel/*.ko' --exclude='./kernel/*.ko.*' \
+			--exclude='./kernel/*.mod' --exclude='./kernel/*.mod.c' --exclude='./kernel/*.symtypes' \
+			--exclude='./kernel/*.cmd' --exclude='./kernel/*.d' --exclude='./kernel/Module.symvers' \
+			--exclude='./kernel/modules.order' -cf - . | tar -C "$1" -xf -
 	fi
 }
 
