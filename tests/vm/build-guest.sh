@@ -2,11 +2,24 @@
 # Builds a test guest for hvhost: a stock Debian kernel and an initramfs with
 # busybox, the project's daemons and the modules they meet on Hyper-V.
 #
-#   tests/vm/build-guest.sh FLAVOUR [BUILD-DIR]
+#   tests/vm/build-guest.sh FLAVOUR [BUILD-DIR] [MODSET]
 #
 #   FLAVOUR    6.1   the kernel linux-image-amd64 depends on in bookworm
 #              6.12  the kernel linux-image-amd64 depends on in bookworm-backports
 #   BUILD-DIR  a CMake build of this tree (default $HV_BUILD_DIR, else build/)
+#   MODSET     the module set (default $HV_MODSET, else stock):
+#              stock       every module Debian's
+#              ours-vmbus  our hv_vmbus; Debian's hv_utils, uio_hv_generic,
+#                          hv_storvsc, hv_netvsc on top of it
+#              ours-utils  Debian's hv_vmbus, our hv_utils
+#              ours        our hv_vmbus and hv_utils (and our hv_storvsc,
+#                          hv_netvsc once the build makes them); Debian's
+#                          uio_hv_generic (and storvsc/netvsc until then)
+#              For a set other than stock our modules are built first with
+#              kernel/scripts/build.sh KVER BUILD-DIR/kernel/KVER (make is
+#              incremental; log in guest/<flavour>-<set>/kernel-build.log),
+#              and each of ours replaces Debian's module of the same name in
+#              the image, at the same place in the load order.
 #
 # Everything goes to ${HV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hyperv-tools}:
 #   debs/                      the kernel packages (apt-get download)
@@ -16,7 +29,14 @@
 #                              hvroot, 2 GiB sparse), with fio, iperf3 and
 #                              sg_reset too
 #   guest/<flavour>/vmlinuz, initrd.img, root.img, kver   what a boot uses
-# and the last line printed is "KERNEL=... INITRD=... ROOT=...". The
+#   guest/<flavour>/modules    the VMBus modules in the image, one line each:
+#                              "NAME ours|stock BUILD-ID" (the GNU build id
+#                              of the .ko, as /sys/module/NAME/notes has it)
+# A set other than stock uses initrd-<flavour>-<set>-<hash>.cpio.gz,
+# root-<flavour>-<set>-<hash>.img and guest/<flavour>-<set>/ instead, so
+# sets never overwrite each other; the stock set's image is the same, byte
+# for byte, as before sets existed.
+# The last line printed is "KERNEL=... INITRD=... ROOT=... MODULES=...". The
 # initramfs boots on its own, or with hvtest.root=LABEL=hvroot from the disk
 # (a boot copies root.img: the cached one stays pristine).
 #
@@ -28,15 +48,28 @@ set -euo pipefail
 
 here=$(dirname "$(readlink -f "$0")")
 src=$(readlink -f "$here/../..")
-flavour=${1:?usage: build-guest.sh 6.1|6.12 [BUILD-DIR]}
+flavour=${1:?usage: build-guest.sh 6.1|6.12 [BUILD-DIR] [MODSET]}
 build=${2:-${HV_BUILD_DIR:-$src/build}}
+modset=${3:-${HV_MODSET:-stock}}
 cache=${HV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hyperv-tools}
 
-log() { printf 'build-guest[%s]: %s\n' "$flavour" "$*" >&2; }
+log() { printf 'build-guest[%s]: %s\n' "${tag:-$flavour}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# Which of the image's modules are ours: required ones must be built,
+# optional ones replace Debian's when the build made them.
+case $modset in
+stock) ours_required=() ours_optional=() ;;
+ours-vmbus) ours_required=(hv_vmbus) ours_optional=() ;;
+ours-utils) ours_required=(hv_utils) ours_optional=() ;;
+ours) ours_required=(hv_vmbus hv_utils) ours_optional=(hv_storvsc hv_netvsc) ;;
+*) die "unknown module set '$modset' (stock, ours-vmbus, ours-utils or ours)" ;;
+esac
+# Everything of a set but stock is named after it.
+if [ "$modset" = stock ]; then tag=$flavour; else tag=$flavour-$modset; fi
+
 [ "$(id -u)" -eq 0 ] || die "needs root (device nodes in the initramfs)"
-for t in apt-cache apt-get dpkg-deb cpio gzip xz sha256sum ldd; do
+for t in apt-cache apt-get dpkg-deb cpio gzip xz sha256sum ldd readelf; do
     command -v "$t" >/dev/null || die "$t is not installed"
 done
 busybox=$(command -v busybox) || die "busybox-static is not installed"
@@ -91,6 +124,41 @@ if [ ! -f "$kroot/boot/vmlinuz-$kver" ] || [ ! -d "$kroot/lib/modules/$kver" ]; 
 fi
 mods=$kroot/lib/modules/$kver
 log "kernel $pkg $pkgver"
+out=$cache/guest/$tag
+mkdir -p "$out"
+
+# ---- our modules ---------------------------------------------------------------
+
+# name -> our .ko, for the modules of the set that are ours.
+declare -A ours_ko=()
+if [ "$modset" != stock ]; then
+    kbuild=$build/kernel/$kver
+    klog=$out/kernel-build.log
+    [ -f "/lib/modules/$kver/build/Makefile" ] ||
+        die "no kernel headers for $kver at /lib/modules/$kver/build (install linux-headers-$kver): the $modset set needs our modules built for it"
+    log "building our modules for $kver in $kbuild (log $klog)"
+    if ! nice -n 10 "$src/kernel/scripts/build.sh" "$kver" "$kbuild" >"$klog" 2>&1; then
+        grep -E -m 20 'error|Error|\*\*\*' "$klog" | sed 's/^/    /' >&2 || true
+        tail -n 5 "$klog" | sed 's/^/    /' >&2
+        die "our kernel modules do not build for $kver (kernel/scripts/build.sh $kver $kbuild; whole log: $klog): the $modset set cannot be made"
+    fi
+    for m in "${ours_required[@]}" "${ours_optional[@]}"; do
+        f=$(find "$kbuild" -name "$m.ko" -type f | head -n1)
+        if [ -z "$f" ]; then
+            case " ${ours_required[*]} " in
+            *" $m "*) die "the kernel build made no $m.ko under $kbuild (the $modset set needs it)" ;;
+            esac
+            continue
+        fi
+        desc=$(modinfo -F description "$f" 2>/dev/null | head -n1)
+        case $desc in
+        hyperv-tools*) ;;
+        *) log "warning: $f's description is '$desc', not 'hyperv-tools ...'" ;;
+        esac
+        ours_ko[$m]=$f
+        log "ours: $m from $f"
+    done
+fi
 
 # ---- the daemons ---------------------------------------------------------------
 
@@ -102,7 +170,7 @@ done
 
 # ---- staging -------------------------------------------------------------------
 
-stage=$cache/guest/stage-$flavour
+stage=$cache/guest/stage-$tag
 rm -rf "$stage"
 mkdir -p "$stage"
 cd "$stage"
@@ -182,7 +250,7 @@ add_mod() {
     local m=${1//-/_} f deps d
     [ -n "${done_mod[$m]:-}" ] && return 0
     done_mod[$m]=1
-    f=$(mod_file "$m")
+    f=${ours_ko[$m]:-$(mod_file "$m")}
     if [ -z "$f" ]; then
         # Names in modules.builtin use the file name, which may have dashes.
         grep -qE "/(${m}|${m//_/-})\.ko$" "$mods/modules.builtin" && return 0
@@ -190,7 +258,13 @@ add_mod() {
     fi
     deps=$(mod_cat "$f" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n1)
     for d in ${deps//,/ }; do add_mod "$d"; done
-    mod_cat "$f" >"lib/modules/$kver/$m.ko"
+    if [ -n "${ours_ko[$m]:-}" ]; then
+        # As modules_install with INSTALL_MOD_STRIP=1 would (the build id
+        # stays).
+        strip --strip-debug -o "lib/modules/$kver/$m.ko" "$f"
+    else
+        mod_cat "$f" >"lib/modules/$kver/$m.ko"
+    fi
     order+=("$m")
 }
 for m in "${wanted[@]}"; do add_mod "$m"; done
@@ -203,6 +277,17 @@ for m in "${order[@]}"; do
     printf '%s\n' "$line"
 done >"lib/modules/$kver/modules.dep"
 log "modules: ${order[*]}"
+# The VMBus modules of the image and whose they are, for the boot's check
+# that the loaded modules are these (their build ids).
+build_id() {
+    readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'
+}
+for m in hv_vmbus hv_utils uio_hv_generic hv_storvsc hv_netvsc; do
+    [ -f "lib/modules/$kver/$m.ko" ] || continue
+    whose=stock
+    [ -n "${ours_ko[$m]:-}" ] && whose=ours
+    printf '%s %s %s\n' "$m" "$whose" "$(build_id "lib/modules/$kver/$m.ko")"
+done >"$out/modules.tmp"
 
 # ---- configuration ------------------------------------------------------------
 
@@ -239,6 +324,8 @@ grep -q '^VERSION_ID="12"' etc/os-release 2>/dev/null ||
     log "note: the build machine is not Debian 12; os-release is its own"
 echo "$kver" >etc/hvtest/kver
 echo "$flavour" >etc/hvtest/flavour
+# (Not in the stock set's image, which stays as it was before sets.)
+[ "$modset" = stock ] || echo "$modset" >etc/hvtest/modset
 
 install -m 0755 "$here/guest/init" init
 install -m 0755 "$here/guest/rc" etc/hvtest/rc
@@ -261,7 +348,7 @@ hash=$( (
     find . -printf '%y %m %l %p\n' | LC_ALL=C sort
     find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
 ) | sha256sum | cut -c1-16)
-initrd=$cache/guest/initrd-$flavour-$hash.cpio.gz
+initrd=$cache/guest/initrd-$tag-$hash.cpio.gz
 if [ ! -f "$initrd" ]; then
     log "packing $(du -sh . | cut -f1) into $initrd"
     find . -mindepth 1 -print0 | LC_ALL=C sort -z |
@@ -287,9 +374,9 @@ rhash=$( (
     done
     sha256sum "$mkfs"
 ) | sha256sum | cut -c1-16)
-rootimg=$cache/guest/root-$flavour-$rhash.img
+rootimg=$cache/guest/root-$tag-$rhash.img
 if [ ! -f "$rootimg" ]; then
-    rstage=$cache/guest/rstage-$flavour
+    rstage=$cache/guest/rstage-$tag
     rm -rf "$rstage"
     cp -a "$stage" "$rstage"
     for t in "${tools[@]}"; do into=$rstage copy_elf "$t" "usr/bin/$(basename "$t")"; done
@@ -303,14 +390,16 @@ else
     log "up to date: $rootimg"
 fi
 
-out=$cache/guest/$flavour
-mkdir -p "$out"
 ln -sfn "$kroot/boot/vmlinuz-$kver" "$out/vmlinuz"
 ln -sfn "$initrd" "$out/initrd.img"
 ln -sfn "$rootimg" "$out/root.img"
 echo "$kver" >"$out/kver"
-# Old images of this flavour, but the newest three (a VM may be starting on one).
+mv "$out/modules.tmp" "$out/modules"
+# Old images of this flavour and set, but the newest three (a VM may be
+# starting on one). The hash is 16 characters: another set's longer names
+# do not match.
 touch "$initrd" "$rootimg"
-ls -t "$cache/guest/initrd-$flavour-"*.cpio.gz | tail -n +4 | xargs -r rm -f
-ls -t "$cache/guest/root-$flavour-"*.img | tail -n +4 | xargs -r rm -f
-echo "KERNEL=$out/vmlinuz INITRD=$out/initrd.img ROOT=$out/root.img"
+h16='????????????????'
+ls -t "$cache/guest/initrd-$tag-"$h16.cpio.gz | tail -n +4 | xargs -r rm -f
+ls -t "$cache/guest/root-$tag-"$h16.img | tail -n +4 | xargs -r rm -f
+echo "KERNEL=$out/vmlinuz INITRD=$out/initrd.img ROOT=$out/root.img MODULES=$out/modules"

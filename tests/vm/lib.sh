@@ -4,16 +4,21 @@
 # A scenario runs against a guest that is already booted (one boot serves
 # every scenario of a kernel flavour). Environment:
 #   HV_VM_DIR      the VM's state directory: qmp.sock, agent.sock, console.log
-#                  (default $HV_BUILD_DIR/tests/vm/<flavour>)
+#                  (default $HV_BUILD_DIR/tests/vm/<flavour>-<modset>)
 #   HV_FLAVOUR     6.1 or 6.12 (default: what the VM was booted with)
+#   HV_MODSET      the module set a boot loads: stock (default), ours-vmbus,
+#                  ours-utils, ours (build-guest.sh); scenarios see the set
+#                  the VM was booted with in $HV_VM_DIR/modset
 #   HVHOST         the hvhost CLI (default $HV_BUILD_DIR/tests/hvhost/cli/hvhost,
 #                  else hvhost on PATH)
 #   HV_BUILD_DIR   the CMake build (default <source>/build)
 #   HV_QEMU        QEMU for `hvhost boot --qemu` (default: hvhost's own choice)
 #   HV_BOOT_ARGS   more `hvhost boot` options (e.g. --no-hv on a plain QEMU)
-#   HV_VM_ROOT     disk (default): the guest's root filesystem and a data disk
-#                  on hvhost's VMBus SCSI controller; initrd: the guest runs
-#                  from its initramfs with no disk
+#   HV_VM_ROOT     disk: the guest's root filesystem and a data disk on
+#                  hvhost's VMBus SCSI controller; initrd (or initramfs): the
+#                  guest runs from its initramfs with no disk. Default: the
+#                  set's (`scenarios.sh --root MODSET`: disk for stock and
+#                  ours-utils); a boot records it in $HV_VM_DIR/root
 #   HV_VM_NIC      the NIC model: hv (default, hvhost's VMBus NIC), virtio, none
 #
 # Output: a scenario prints diagnostics as "# ..." lines and exactly one
@@ -285,6 +290,8 @@ scenario_begin() {
     [ -S "$HV_VM_DIR/qmp.sock" ] || skip "no VM in $HV_VM_DIR (run vm-<flavour>-boot first)"
     qemu_alive || fail "the VM in $HV_VM_DIR is not running"
     HV_FLAVOUR=${HV_FLAVOUR:-$(cat "$HV_VM_DIR/flavour" 2>/dev/null)}
+    [ -z "${HV_MODSET:-}" ] || [ "$HV_MODSET" = "$(vm_modset)" ] ||
+        fail "the VM in $HV_VM_DIR runs the $(vm_modset) module set, not $HV_MODSET"
     HV_CONSOLE_START=$(wc -l <"$HV_VM_DIR/console.log" 2>/dev/null || echo 0)
     HV_WORK=$HV_VM_DIR/work/$SCENARIO
     rm -rf "$HV_WORK"
@@ -293,16 +300,74 @@ scenario_begin() {
     gexec true >/dev/null || fail "the guest agent does not answer"
 }
 
+# ---- module sets -------------------------------------------------------------------
+
+# The root a boot uses, disk or initrd: HV_VM_ROOT, else the set's default.
+hv_vm_root() {
+    local r=${HV_VM_ROOT:-$(sh "$HV_VM_LIB/scenarios.sh" --root "${HV_MODSET:-stock}")}
+    case $r in
+    disk) echo disk ;;
+    initrd | initramfs) echo initrd ;;
+    *) echo "HV_VM_ROOT is '$r' (disk, initrd or initramfs)" >&2; return 1 ;;
+    esac
+}
+
+# The set and root of the VM in $HV_VM_DIR (as vm_boot recorded them).
+vm_modset() { cat "$HV_VM_DIR/modset" 2>/dev/null || echo stock; }
+vm_root() { cat "$HV_VM_DIR/root" 2>/dev/null || echo disk; }
+
+# modules_check MODULES: the guest's loaded VMBus modules are those of the
+# image, as build-guest.sh listed them in MODULES ("NAME ours|stock
+# BUILD-ID" lines): each is loaded, its GNU build id (from
+# /sys/module/NAME/notes) is the .ko's, and it carries the out-of-tree
+# taint (O) exactly when it is ours. Prints one "NAME whose id" note line
+# each; on a mismatch prints why and returns 1.
+modules_check() {
+    local list=$1 got name whose id gid taint bad=0 seen
+    [ -s "$list" ] || { note "no module list $list"; return 1; }
+    got=$(gexec 'for m in hv_vmbus hv_utils uio_hv_generic hv_storvsc hv_netvsc; do
+        [ -d /sys/module/$m ] || { echo "$m absent"; continue; }
+        id=$(od -An -v -tx1 /sys/module/$m/notes/.note.gnu.build-id 2>/dev/null | tr -d " \n")
+        echo "$m ${id:--} $(cat /sys/module/$m/taint 2>/dev/null)-"
+    done') || { note "cannot read /sys/module in the guest"; return 1; }
+    while read -r name whose id; do
+        seen=$(printf '%s\n' "$got" | awk -v m="$name" '$1 == m')
+        gid=$(echo "$seen" | awk '{ print $2 }')
+        taint=$(echo "$seen" | awk '{ print $3 }')
+        # The note: namesz, descsz, type (4 bytes each), "GNU\0", the id.
+        if [ -z "$seen" ] || [ "$gid" = absent ]; then
+            note "$name ($whose) is not loaded"
+            bad=1
+            continue
+        fi
+        [ "$gid" = - ] || gid=${gid:32}
+        if [ -n "$id" ] && [ "$gid" != "$id" ]; then
+            note "$name: the loaded module's build id is $gid, the image's $whose one $id"
+            bad=1
+        fi
+        case $whose:$taint in
+        ours:*O*) ;;
+        ours:*) note "$name: the loaded module is in-tree (taint '${taint%-}'), expected ours"; bad=1 ;;
+        stock:*O*) note "$name: the loaded module is out-of-tree (taint '${taint%-}'), expected Debian's"; bad=1 ;;
+        esac
+        note "module $name: $whose, build id ${gid:0:12}, taint '${taint%-}'"
+    done <"$list"
+    return $bad
+}
+
 # ---- booting ---------------------------------------------------------------------
 
-# vm_boot FLAVOUR DIR [APPEND]: builds the guest if needed and boots it under
-# hvhost into DIR; waits for the agent. Prints the boot time. With
-# HV_VM_ROOT=disk (the default) the VM's disks are DIR/root.img (a copy of
-# the guest's root image, LUN 0) and DIR/data.img (256 MiB of ext4 labelled
-# hvdata, LUN 1, the guest's /mnt/data), both on the VMBus SCSI controller.
+# vm_boot FLAVOUR DIR [APPEND]: builds the guest of module set HV_MODSET
+# (default stock) if needed and boots it under hvhost into DIR; waits for
+# the agent, then fails unless the loaded VMBus modules are the set's
+# (modules_check). Prints the boot time. With root disk (hv_vm_root) the
+# VM's disks are DIR/root.img (a copy of the guest's root image, LUN 0) and
+# DIR/data.img (256 MiB of ext4 labelled hvdata, LUN 1, the guest's
+# /mnt/data), both on the VMBus SCSI controller.
 vm_boot() {
-    local flavour=$1 dir=$2 append=${3:-} out t0 t1 disks=()
+    local flavour=$1 dir=$2 append=${3:-} out t0 t1 disks=() modset=${HV_MODSET:-stock} root
     hv_find_hvhost || skip "no hvhost CLI (set HVHOST, or build tests/hvhost)"
+    root=$(hv_vm_root) || fail "bad HV_VM_ROOT"
     HV_VM_DIR=$dir
     if [ -S "$dir/qmp.sock" ] && qemu_alive; then
         note "a VM is still running in $dir: quitting it"
@@ -311,11 +376,15 @@ vm_boot() {
     fi
     rm -rf "$dir"
     mkdir -p "$dir"
-    out=$("$HV_VM_LIB/build-guest.sh" "$flavour" "$HV_BUILD_DIR" 2>"$dir/build-guest.log") ||
-        { sed 's/^/# /' "$dir/build-guest.log"; fail "building the $flavour guest failed"; }
-    eval "${out##*$'\n'}" # KERNEL=... INITRD=... ROOT=...
+    out=$("$HV_VM_LIB/build-guest.sh" "$flavour" "$HV_BUILD_DIR" "$modset" 2>"$dir/build-guest.log") ||
+        { sed 's/^/# /' "$dir/build-guest.log"; fail "building the $flavour guest ($modset modules) failed"; }
+    MODULES=
+    eval "${out##*$'\n'}" # KERNEL=... INITRD=... ROOT=... MODULES=...
     echo "$flavour" >"$dir/flavour"
-    if [ "${HV_VM_ROOT:-disk}" = disk ]; then
+    echo "$modset" >"$dir/modset"
+    echo "$root" >"$dir/root"
+    [ -n "$MODULES" ] && cp "$MODULES" "$dir/modules"
+    if [ "$root" = disk ]; then
         cp --sparse=always "$(readlink -f "$ROOT")" "$dir/root.img" || fail "copying the root image failed"
         truncate -s 256M "$dir/data.img" &&
             mkfs.ext4 -q -F -L hvdata -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$dir/data.img" ||
@@ -332,7 +401,10 @@ vm_boot() {
         { console_check 0; tail -n 40 "$dir/console.log" | sed 's/^/# /'; fail "the guest agent never became ready"; }
     t1=$(date +%s.%N)
     printf '%s\n' "$(echo "$t1 - $t0" | bc)" >"$dir/boot-seconds"
-    note "booted $flavour ($(basename "$(readlink -f "$INITRD")")) in $(printf '%.1f' "$(cat "$dir/boot-seconds")") s"
+    note "booted $flavour ($(basename "$(readlink -f "$INITRD")"), $modset modules, root $root) in $(printf '%.1f' "$(cat "$dir/boot-seconds")") s"
+    modules_check "$dir/modules" ||
+        { grep -a -E 'hvtest: module .* (failed|skipped)' "$dir/console.log" | tr -d '\r' | sed 's/^/# /'
+          fail "the guest does not run the $modset module set"; }
 }
 
 # ---- disks ---------------------------------------------------------------------

@@ -11,8 +11,9 @@ HV_BOOT_ARGS="--vmbus-version 4.0" vm_boot "$flavour" "${HV_VM_DIR}-vmbus-4.0"
 trap 'host quit >/dev/null 2>&1 || true' EXIT
 HV_CONSOLE_START=0
 
-tr -d '\r' <"$HV_VM_DIR/console.log" | grep -q 'Vmbus version:4\.0$' ||
-    fail "the guest did not negotiate 4.0: $(grep -o 'Vmbus version:.*' "$HV_VM_DIR/console.log")"
+# Debian's hv_vmbus says "Vmbus version:4.0", ours "VMBus version 4.0".
+tr -d '\r' <"$HV_VM_DIR/console.log" | grep -Eiq 'vmbus version:? *4\.0$' ||
+    fail "the guest did not negotiate 4.0: $(grep -Eio 'vmbus version:? *[0-9.]+' "$HV_VM_DIR/console.log")"
 wait_daemon hv_kvp_daemon 60 >/dev/null || fail "hv_kvp_daemon is not running"
 heartbeat_ok() { [ "$(host_json heartbeat | json 'find(d, "state")')" = ok ]; }
 wait_until 30 heartbeat_ok ||
