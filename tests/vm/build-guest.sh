@@ -81,31 +81,10 @@ flock 9
 
 # ---- the kernel package ------------------------------------------------------
 
-# The version of linux-image-amd64 that a suite offers: "bpo" for
-# bookworm-backports, "main" for the release with its -security/-updates.
-meta_version() {
-    local want=$1
-    apt-cache madison linux-image-amd64 | awk -F'|' -v want="$want" '
-        $3 ~ /Packages/ {
-            v = $2; gsub(/ /, "", v); s = $3
-            bpo = (s ~ /-backports/)
-            if ((want == "bpo") == bpo) print v
-        }' | while read -r v; do
-        printf '%s\n' "$v"
-    done | sort -V | tail -n1
-}
-
-case $flavour in
-6.1) meta=$(meta_version main) ;;
-6.12) meta=$(meta_version bpo) ;;
-*) die "unknown flavour $flavour (6.1 or 6.12)" ;;
-esac
-[ -n "$meta" ] || die "apt-cache knows no linux-image-amd64 for $flavour (run tests/hvhost/apt-sources.sh)"
-pkg=$(apt-cache depends "linux-image-amd64=$meta" |
-    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
-[ -n "$pkg" ] || die "linux-image-amd64=$meta depends on no kernel image"
+# The kernel image package of the flavour, resolved through apt as
+# kernel-version.sh does for the headers (run setup installs them).
+pkg=$("$here/kernel-version.sh" --package "$flavour") || die "no $flavour kernel package"
 kver=${pkg#linux-image-}
-case $kver in "$flavour".*) ;; *) die "$pkg is not a $flavour kernel" ;; esac
 
 deb=$(ls "$cache/debs/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
 if [ -z "$deb" ]; then
