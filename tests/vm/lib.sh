@@ -302,6 +302,16 @@ scenario_begin() {
 
 # ---- module sets -------------------------------------------------------------------
 
+# The driver the file copy channel gets: hv_utils where the set's hv_utils
+# serves it (/dev/vmbus/hv_fcopy: stock up to 6.9, ours on every kernel),
+# else uio_hv_generic (stock from 6.10).
+fcopy_driver() {
+    case ${HV_FLAVOUR:?}:${HV_MODSET:-stock} in
+    6.1:* | *:ours-utils | *:ours) echo hv_utils ;;
+    *) echo uio_hv_generic ;;
+    esac
+}
+
 # The root a boot uses, disk or initrd: HV_VM_ROOT, else the set's default.
 hv_vm_root() {
     local r=${HV_VM_ROOT:-$(sh "$HV_VM_LIB/scenarios.sh" --root "${HV_MODSET:-stock}")}

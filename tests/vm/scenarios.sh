@@ -21,8 +21,10 @@ fi
 flavour=${1:?usage: scenarios.sh FLAVOUR [MODSET]}
 modset=${2:-stock}
 root=${HV_VM_ROOT:-$(sh "$0" --root "$modset")} || exit 1
-case $flavour in
-6.1) fcopy=fcopy-chardev ;;
+# The file copy transport: the hv_utils character device where the set's
+# hv_utils serves it (stock up to 6.9, ours on every kernel), else uio.
+case $flavour:$modset in
+6.1:* | *:ours-utils | *:ours) fcopy=fcopy-chardev ;;
 *) fcopy=fcopy-uio ;;
 esac
 case $root in

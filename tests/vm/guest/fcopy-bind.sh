@@ -1,13 +1,15 @@
-# hvtest guest: hands the file copy channel to uio_hv_generic on kernels
-# where no kernel driver serves it (6.10 and later), the way
+# hvtest guest: hands the file copy channel to uio_hv_generic where no
+# kernel driver serves it (stock hv_utils from 6.10), the way
 # udev/70-hv_fcopy.rules does. Sourced by rc and svc.
 FCOPY_CLASS='{34d14be3-dee4-41c8-9ae7-6b174977c192}'
 
-# Kernels up to 6.9 serve file copy in hv_utils (/dev/vmbus/hv_fcopy).
+# Whether a kernel driver serves file copy (/dev/vmbus/hv_fcopy): the
+# image's hv_utils carries the class's alias (stock up to 6.9, ours on every
+# kernel), as udev/70-hv_fcopy.rules asks modprobe. Binding uio_hv_generic
+# then would race hv_utils' asynchronous probe.
 fcopy_kernel_serves() {
-	local v=$(uname -r) maj min
-	maj=${v%%.*}; min=${v#*.}; min=${min%%[!0-9]*}
-	[ "$maj" -lt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -lt 10 ]; }
+	grep -q 'alias=vmbus:e34bd134e4dec8419ae76b174977c192' \
+		"/lib/modules/$(uname -r)/hv_utils.ko" 2>/dev/null
 }
 
 fcopy_bind_all() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # devices: every integration component the host offers is a VMBus device of
 # the right class, bound to the right driver, with its device node:
-# /dev/vmbus/hv_kvp and hv_vss; /dev/vmbus/hv_fcopy up to 6.9, or from 6.10
-# the file copy channel bound to uio_hv_generic with a uio node. The daemons
+# /dev/vmbus/hv_kvp and hv_vss; /dev/vmbus/hv_fcopy where the set's hv_utils
+# serves file copy (stock up to 6.9, ours always), else the file copy
+# channel bound to uio_hv_generic with a uio node. The daemons
 # hold their devices open, and the host sees every IC negotiated.
 . "$(dirname "$0")/../lib.sh"
 scenario_begin
@@ -29,15 +30,15 @@ want_driver "$HV_CLASS_VSS" hv_utils VSS
 
 gexec '[ -c /dev/vmbus/hv_kvp ] && [ -c /dev/vmbus/hv_vss ]' ||
     fail "/dev/vmbus/hv_kvp or /dev/vmbus/hv_vss is missing"
-case $HV_FLAVOUR in
-6.1)
+case $(fcopy_driver) in
+hv_utils)
     want_driver "$HV_CLASS_FCOPY" hv_utils "file copy"
-    gexec '[ -c /dev/vmbus/hv_fcopy ]' || fail "/dev/vmbus/hv_fcopy is missing on $HV_FLAVOUR"
+    gexec '[ -c /dev/vmbus/hv_fcopy ]' || fail "/dev/vmbus/hv_fcopy is missing on $HV_FLAVOUR:$HV_MODSET"
     fcopy_node=/dev/vmbus/hv_fcopy
     ;;
 *)
     want_driver "$HV_CLASS_FCOPY" uio_hv_generic "file copy"
-    gexec '[ ! -e /dev/vmbus/hv_fcopy ]' || fail "/dev/vmbus/hv_fcopy exists on $HV_FLAVOUR"
+    gexec '[ ! -e /dev/vmbus/hv_fcopy ]' || fail "/dev/vmbus/hv_fcopy exists on $HV_FLAVOUR:$HV_MODSET"
     fcopy_node=$(gexec 'for d in /sys/bus/vmbus/devices/*; do
         [ "$(cat $d/class_id)" = "{34d14be3-dee4-41c8-9ae7-6b174977c192}" ] || continue
         u=$(ls $d/uio 2>/dev/null | head -n1); [ -n "$u" ] && [ -c /dev/$u ] && echo /dev/$u

@@ -15,10 +15,7 @@
 . "$(dirname "$0")/fcopy-common.inc"
 scenario_begin
 
-case $HV_FLAVOUR in
-6.1) fcopy_driver=hv_utils ;;
-*) fcopy_driver=uio_hv_generic ;;
-esac
+fcopy_driver=$(fcopy_driver)
 
 # The driver bound to the guest's device of class $1 ("" if unbound, "none"
 # if no such device).

@@ -23,10 +23,7 @@
 scenario_begin
 n=${HV_RELOAD_ITERATIONS:-20}
 
-case $HV_FLAVOUR in
-6.1) fcopy_driver=hv_utils ;;
-*) fcopy_driver=uio_hv_generic ;;
-esac
+fcopy_driver=$(fcopy_driver)
 
 # The guest side, as functions in one file.
 gexec "cat >/run/hvtest/reload.sh <<'EOS'
