@@ -1,19 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Channels: offers and rescinds from the host, subchannels, opening and
- * closing, GPADLs, sending, and the channel-level API of <linux/hyperv.h>.
- *
- * Lifetime. A channel is created by its offer (on the ordered connection
- * workqueue) and put in vmbus_connection.channels[relid], which the
- * interrupt handler reads under RCU. A primary channel gets a device
- * (main.c); the device's release removes the channel. A subchannel hangs
- * off its primary's sc_list and goes with the primary, or on its own
- * rescind once it is closed. Removing a rescinded channel tells the host
- * (RELID_RELEASED) so that it may reuse the relid. The memory is freed
- * after an RCU grace period, when no interrupt can still see it.
- *
- * Locking. vmbus_connection.channel_mutex guards chn_list, every sc_list
- * and the relid map; channelmsg_lock guards the reply waiters.
+ * Channels: opening and closing, GPADLs, sending and receiving, and the
+ * channel-level requests of <linux/hyperv.h>. Offers, rescinds and a
+ * channel's lifetime and locking are offer.c's (see there).
  */
 
 /* The includes of the stock file exporting these symbols (see offer.c). */

@@ -10,7 +10,8 @@
  * (main.c); the device's release removes the channel. A subchannel hangs
  * off its primary's sc_list and goes with the primary, or on its own
  * rescind once it is closed. Removing a rescinded channel tells the host
- * (RELID_RELEASED) so that it may reuse the relid. The memory is freed
+ * (RELID_RELEASED) so that it may reuse the relid; a subchannel that went
+ * with its primary before its rescind is released when the rescind comes. The memory is freed
  * after an RCU grace period, when no interrupt can still see it.
  *
  * Locking. vmbus_connection.channel_mutex guards chn_list, every sc_list
@@ -209,6 +210,13 @@ static void hvt_release_relid(u32 relid)
 		pr_warn_ratelimited(HVT_LOG_PREFIX "RELID_RELEASED %u not sent\n", relid);
 }
 
+/*
+ * Subchannels that went with their primary before the host rescinded them.
+ * The host still waits for their RELID_RELEASED: it is sent when their
+ * rescind comes (hvt_handle_rescind). Under channel_mutex.
+ */
+static DECLARE_BITMAP(hvt_orphan_relids, HVT_MAX_RELIDS);
+
 /* Unlinks and frees @channel (and a primary's subchannels). Under channel_mutex. */
 void hvt_channel_remove_locked(struct vmbus_channel *channel)
 {
@@ -217,16 +225,20 @@ void hvt_channel_remove_locked(struct vmbus_channel *channel)
 	u32 relid = channel->offermsg.child_relid;
 
 	lockdep_assert_held(&vmbus_connection.channel_mutex);
-	list_for_each_entry_safe(sc, tmp, &channel->sc_list, sc_list) {
-		list_del_init(&sc->sc_list);
-		sc->primary_channel = NULL;
-		hvt_channel_remove_locked(sc);
+	if (channel->primary_channel) {
+		/* A subchannel's sc_list is its node in the primary's list. */
+		list_del_init(&channel->sc_list);
+	} else {
+		list_for_each_entry_safe(sc, tmp, &channel->sc_list, sc_list) {
+			list_del_init(&sc->sc_list);
+			sc->primary_channel = NULL;
+			if (!sc->rescind && sc->offermsg.child_relid < HVT_MAX_RELIDS)
+				__set_bit(sc->offermsg.child_relid, hvt_orphan_relids);
+			hvt_channel_remove_locked(sc);
+		}
+		list_del_init(&channel->listentry);
 	}
 	hvt_unmap_relid(channel);
-	if (channel->primary_channel)
-		list_del_init(&channel->sc_list);
-	else
-		list_del_init(&channel->listentry);
 	if (release)
 		hvt_release_relid(relid);
 	hvt_channel_free(channel);
@@ -254,6 +266,7 @@ void hvt_channels_free_all(void)
 		channel->rescind = false;	/* UNLOAD released every relid */
 		hvt_channel_remove_locked(channel);
 	}
+	bitmap_zero(hvt_orphan_relids, HVT_MAX_RELIDS);
 	mutex_unlock(&vmbus_connection.channel_mutex);
 	rcu_barrier();
 }
@@ -379,6 +392,8 @@ void hvt_handle_offer(const void *msg, u32 len)
 		hvt_channel_free(channel);
 		return;
 	}
+	/* The host offers the relid again: it no longer waits for a release. */
+	__clear_bit(relid, hvt_orphan_relids);
 	primary = hvt_find_primary(&offer->offer);
 	if (offer->offer.sub_channel_index) {
 		if (!primary || primary->rescind) {
@@ -422,6 +437,13 @@ void hvt_handle_rescind(const void *msg, u32 len)
 
 	mutex_lock(&vmbus_connection.channel_mutex);
 	channel = hvt_relid2channel(rescind->child_relid);
+	if (!channel && rescind->child_relid < HVT_MAX_RELIDS &&
+	    __test_and_clear_bit(rescind->child_relid, hvt_orphan_relids)) {
+		/* A subchannel that went with its primary: the host may reuse it now. */
+		hvt_release_relid(rescind->child_relid);
+		mutex_unlock(&vmbus_connection.channel_mutex);
+		return;
+	}
 	if (!channel || channel->rescind_ref) {
 		mutex_unlock(&vmbus_connection.channel_mutex);
 		pr_warn_ratelimited(HVT_LOG_PREFIX "rescind of unknown relid %u\n",
