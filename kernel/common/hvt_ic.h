@@ -276,6 +276,20 @@ static inline size_t hvt_utf8_decode(const uint8_t *s, size_t len, uint32_t *ret
 	return n;
 }
 
+/* hvt_utf8_valid() - are the @len bytes at @s valid UTF-8 throughout? */
+static inline bool hvt_utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t c;
+
+	for (; i < len; i += n) {
+		n = hvt_utf8_decode((const uint8_t *)s + i, len - i, &c);
+		if (n == 0)
+			return false;
+	}
+	return true;
+}
+
 /*
  * hvt_utf8_to_utf16le() - convert daemon text to NUL-terminated UTF-16LE.
  * @src:	UTF-8, @src_len bytes at most (stops at a NUL byte)
