@@ -211,6 +211,97 @@ static void hvt_release_relid(u32 relid)
 }
 
 /*
+ * Interrupt CPUs. Performance channels (storage, network: every channel of
+ * them, primaries and subchannels alike) are dealt CPUs one after another
+ * from a single pool, NUMA node after NUMA node, as the stock driver
+ * deals them: a CPU goes out again only when every CPU of its node has
+ * gone out once (then the node's pool starts over), and a subchannel skips
+ * a CPU that its own device already interrupts while another is left. So
+ * one controller's queues land on different CPUs and two devices share
+ * the load; the sysfs channel_vp_mapping comes out as with the stock
+ * driver. A channel's CPU returns to the pool when the channel goes or
+ * moves. The other channels interrupt the connect CPU. Under
+ * cpus_read_lock and channel_mutex.
+ */
+static struct cpumask hvt_perf_dealt;	/* CPUs given out since their node's pool began */
+static unsigned int hvt_perf_next_node;
+
+static bool hvt_is_perf(const struct vmbus_channel *channel)
+{
+	return channel->device_id < HV_UNKNOWN && vmbus_devs[channel->device_id].perf_device;
+}
+
+/* Whether another channel of @channel's device interrupts @cpu. */
+static bool hvt_device_uses_cpu(const struct vmbus_channel *channel,
+				const struct vmbus_channel *primary, unsigned int cpu)
+{
+	const struct vmbus_channel *sc;
+
+	if (!primary)
+		return false;
+	if (primary->target_cpu == cpu)
+		return true;
+	list_for_each_entry(sc, &primary->sc_list, sc_list)
+		if (sc != channel && sc->target_cpu == cpu)
+			return true;
+	return false;
+}
+
+/* The next NUMA node, round-robin, that has an online CPU. */
+static unsigned int hvt_next_perf_node(void)
+{
+	unsigned int k, node;
+
+	for (k = 0; k < nr_node_ids; k++) {
+		node = hvt_perf_next_node++ % nr_node_ids;
+		if (node_online(node) && cpumask_intersects(cpumask_of_node(node), cpu_online_mask))
+			return node;
+	}
+	return cpu_to_node(HVT_CONNECT_CPU);
+}
+
+static u32 hvt_pick_cpu(struct vmbus_channel *channel,
+			const struct vmbus_channel *primary)
+{
+	static struct cpumask avail;	/* channel_mutex */
+	unsigned int ncpu = num_online_cpus(), cpu = HVT_CONNECT_CPU, i, node;
+	const struct cpumask *hk = housekeeping_cpumask(HK_TYPE_MANAGED_IRQ);
+
+	if (!hvt_is_perf(channel))
+		return HVT_CONNECT_CPU;
+	for (i = 1; i <= ncpu + 1; i++) {
+		node = hvt_next_perf_node();
+		cpumask_and(&avail, cpumask_of_node(node), cpu_online_mask);
+		cpumask_and(&avail, &avail, hk);
+		if (cpumask_empty(&avail))
+			cpumask_and(&avail, cpumask_of_node(node), cpu_online_mask);
+		cpumask_andnot(&avail, &avail, &hvt_perf_dealt);
+		if (cpumask_empty(&avail)) {
+			/* Every CPU of the node went out once: its pool starts over. */
+			cpumask_andnot(&hvt_perf_dealt, &hvt_perf_dealt, cpumask_of_node(node));
+			cpumask_and(&avail, cpumask_of_node(node), cpu_online_mask);
+			if (cpumask_intersects(&avail, hk))
+				cpumask_and(&avail, &avail, hk);
+		}
+		cpu = cpumask_first(&avail);
+		if (cpu >= nr_cpu_ids)
+			return HVT_CONNECT_CPU;
+		cpumask_set_cpu(cpu, &hvt_perf_dealt);
+		if (channel->offermsg.offer.sub_channel_index >= ncpu || i > ncpu ||
+		    !hvt_device_uses_cpu(channel, primary, cpu))
+			break;
+	}
+	return cpu;
+}
+
+/* @channel's CPU back to the pool (it goes, or moves away). */
+static void hvt_perf_cpu_return(const struct vmbus_channel *channel)
+{
+	if (hvt_is_perf(channel) && channel->target_cpu < nr_cpu_ids)
+		cpumask_clear_cpu(channel->target_cpu, &hvt_perf_dealt);
+}
+
+/*
  * Subchannels that went with their primary before the host rescinded them.
  * The host still waits for their RELID_RELEASED: it is sent when their
  * rescind comes (hvt_handle_rescind). Under channel_mutex.
@@ -239,6 +330,7 @@ void hvt_channel_remove_locked(struct vmbus_channel *channel)
 		list_del_init(&channel->listentry);
 	}
 	hvt_unmap_relid(channel);
+	hvt_perf_cpu_return(channel);
 	if (release)
 		hvt_release_relid(relid);
 	hvt_channel_free(channel);
@@ -269,47 +361,6 @@ void hvt_channels_free_all(void)
 	bitmap_zero(hvt_orphan_relids, HVT_MAX_RELIDS);
 	mutex_unlock(&vmbus_connection.channel_mutex);
 	rcu_barrier();
-}
-
-/*
- * Under cpus_read_lock. Performance channels (storage, network) are spread
- * over the online CPUs:
- * each class's primaries round-robin, and a primary's subchannels follow it
- * one CPU each, so that drivers mapping queues to CPUs (storvsc's channel
- * per CPU, netvsc's queues) use every channel. The rest interrupt the
- * connect CPU, as with the stock driver.
- */
-static unsigned int hvt_nth_online_cpu(unsigned int n)
-{
-	unsigned int cpu;
-
-	n %= num_online_cpus();
-	for_each_online_cpu(cpu)
-		if (n-- == 0)
-			return cpu;
-	return HVT_CONNECT_CPU;
-}
-
-static u32 hvt_pick_cpu(struct vmbus_channel *channel,
-			const struct vmbus_channel *primary)
-{
-	static atomic_t next[HV_UNKNOWN];
-	unsigned int n, cpu, i = 0;
-
-	if (channel->device_id >= HV_UNKNOWN || !vmbus_devs[channel->device_id].perf_device)
-		return HVT_CONNECT_CPU;
-	if (primary) {
-		/* The primary's position among the online CPUs, then onwards. */
-		for_each_online_cpu(cpu) {
-			if (cpu == primary->target_cpu)
-				break;
-			i++;
-		}
-		n = i + channel->offermsg.offer.sub_channel_index;
-	} else {
-		n = atomic_inc_return(&next[channel->device_id]) - 1;
-	}
-	return hvt_nth_online_cpu(n);
 }
 
 static void hvt_add_primary_work(struct work_struct *work)
@@ -538,6 +589,9 @@ int hvt_channel_set_cpu(struct vmbus_channel *channel, u32 cpu)
 	} else {
 		ret = vmbus_send_modifychannel(channel, hv_cpu_number_to_vp_number(cpu));
 		if (!ret) {
+			hvt_perf_cpu_return(channel);
+			if (hvt_is_perf(channel))
+				cpumask_set_cpu(cpu, &hvt_perf_dealt);
 			channel->target_cpu = cpu;
 			if (channel->change_target_cpu_callback)
 				channel->change_target_cpu_callback(channel, old, cpu);
