@@ -50,6 +50,16 @@ static void utf16(uint8_t *dst, const uint16_t *units, size_t n)
 		hvt_put_le16(dst + 2 * i, units[i]);
 }
 
+/* @units of @src convert to exactly @want, which the length prediction agrees with. */
+static void expect_utf8(const uint8_t *src, size_t units, const char *want)
+{
+	char out[64];
+
+	ck_assert_uint_eq(hvt_utf16le_to_utf8(src, units, out, sizeof(out)), strlen(want));
+	ck_assert_str_eq(out, want);
+	ck_assert_uint_eq(hvt_utf16le_utf8_len(src, units), strlen(want));
+}
+
 START_TEST(hvt_ic__little_endian_fields_at_any_alignment)
 {
 	uint8_t buf[16] = { 0 };
@@ -172,16 +182,11 @@ START_TEST(hvt_ic__utf16_to_utf8_covers_every_sequence_length)
 	/* "aé€" and U+1F600 as a surrogate pair, then a NUL and more. */
 	const uint16_t u[] = { 'a', 0xe9, 0x20ac, 0xd83d, 0xde00, 0, 'x' };
 	uint8_t src[sizeof(u)];
-	char out[32];
 
 	utf16(src, u, 7);
-	ck_assert_uint_eq(hvt_utf16le_to_utf8(src, 7, out, sizeof(out)), 10);
-	ck_assert_str_eq(out, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
-	ck_assert_uint_eq(hvt_utf16le_utf8_len(src, 7), 10);
+	expect_utf8(src, 7, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 	/* Without a NUL the units given bound it. */
-	ck_assert_uint_eq(hvt_utf16le_to_utf8(src, 2, out, sizeof(out)), 3);
-	ck_assert_str_eq(out, "a\xc3\xa9");
-	ck_assert_uint_eq(hvt_utf16le_utf8_len(src, 2), 3);
+	expect_utf8(src, 2, "a\xc3\xa9");
 }
 END_TEST
 
@@ -189,20 +194,15 @@ START_TEST(hvt_ic__unpaired_surrogates_are_dropped)
 {
 	/* A lone low, a high followed by a letter, a high at the very end. */
 	const uint16_t u[] = { 0xdc00, 'a', 0xd800, 'b', 0xdbff };
-	uint8_t src[sizeof(u)];
-	char out[16];
+	const uint16_t pair[] = { 'z', 0xd83d, 0xde00 };
+	uint8_t src[sizeof(u)], src2[sizeof(pair)];
 
 	utf16(src, u, 5);
-	ck_assert_uint_eq(hvt_utf16le_to_utf8(src, 5, out, sizeof(out)), 2);
-	ck_assert_str_eq(out, "ab");
-	ck_assert_uint_eq(hvt_utf16le_utf8_len(src, 5), 2);
+	expect_utf8(src, 5, "ab");
 	/* A pair cut by the unit count is an unpaired high surrogate. */
-	const uint16_t pair[] = { 'z', 0xd83d, 0xde00 };
-	uint8_t src2[sizeof(pair)];
-
 	utf16(src2, pair, 3);
-	ck_assert_uint_eq(hvt_utf16le_to_utf8(src2, 2, out, sizeof(out)), 1);
-	ck_assert_str_eq(out, "z");
+	expect_utf8(src2, 2, "z");
+	expect_utf8(src2, 3, "z\xf0\x9f\x98\x80");
 }
 END_TEST
 
