@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# fcopy-cancel: a 100 MB copy cancelled by the host mid-way (QMP
-# hv-fcopy-start, then hv-fcopy-cancel once some MB went over; the CLI has
+# fcopy-cancel: a 300 MB copy cancelled by the host mid-way (QMP
+# hv-fcopy-start, then hv-fcopy-cancel once 1 MB went over; the CLI has
 # no cancel command) leaves nothing: no file, no temporary file held by the
 # daemon, the space given back. The daemon then serves the next copy.
 . "$(dirname "$0")/../lib.sh"
@@ -9,7 +9,9 @@ scenario_begin
 fcopy_ready 30 || fail "the file copy IC is not ready: $(host ics 2>&1 | grep -i fcopy)"
 
 src=$HV_WORK/big.bin
-make_file "$src" $((100 * 1024 * 1024))
+# Big enough, and polled often enough, that the cancel always finds it
+# running (100 MB once went over between two polls half a second apart).
+make_file "$src" $((300 * 1024 * 1024))
 gexec 'rm -rf /tmp/fcopy-cancel && mkdir /tmp/fcopy-cancel' || fail "cannot prepare /tmp/fcopy-cancel"
 used() { gexec "df -k /tmp | awk 'NR == 2 { print \$3 }'"; }
 base=$(used)
@@ -24,9 +26,9 @@ while :; do
     bytes=$(printf '%s' "$st" | json 'd["bytes"]')
     s=$(printf '%s' "$st" | json 'd["state"]')
     [ "$s" = running ] || fail "the copy is '$s' before the cancel: $st"
-    [ "$bytes" -ge $((5 * 1024 * 1024)) ] && break
-    [ "$(date +%s)" -lt "$end" ] || fail "the copy did not get 5 MB over in 300 s: $st"
-    sleep 0.5
+    [ "$bytes" -ge $((1024 * 1024)) ] && break
+    [ "$(date +%s)" -lt "$end" ] || fail "the copy did not get 1 MB over in 300 s: $st"
+    sleep 0.1
 done
 note "cancelling at $bytes bytes"
 qmp hv-fcopy-cancel >/dev/null || fail "QMP hv-fcopy-cancel failed"
