@@ -302,15 +302,9 @@ scenario_begin() {
 
 # ---- module sets -------------------------------------------------------------------
 
-# The driver the file copy channel gets: hv_utils where the set's hv_utils
-# serves it (/dev/vmbus/hv_fcopy: stock up to 6.9, ours on every kernel),
-# else uio_hv_generic (stock from 6.10).
-fcopy_driver() {
-    case ${HV_FLAVOUR:?}:${HV_MODSET:-stock} in
-    6.1:* | *:ours-utils | *:ours) echo hv_utils ;;
-    *) echo uio_hv_generic ;;
-    esac
-}
+# The driver the file copy channel gets (scenarios.sh --fcopy): hv_utils or
+# uio_hv_generic.
+fcopy_driver() { sh "$HV_VM_LIB/scenarios.sh" --fcopy "${HV_FLAVOUR:?}" "${HV_MODSET:-stock}"; }
 
 # The root a boot uses, disk or initrd: HV_VM_ROOT, else the set's default.
 hv_vm_root() {
