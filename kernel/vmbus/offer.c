@@ -11,8 +11,9 @@
  * off its primary's sc_list and goes with the primary, or on its own
  * rescind once it is closed. Removing a rescinded channel tells the host
  * (RELID_RELEASED) so that it may reuse the relid; a subchannel that went
- * with its primary before its rescind is released when the rescind comes. The memory is freed
- * after an RCU grace period, when no interrupt can still see it.
+ * with its primary before its rescind is released when the rescind comes.
+ * The memory is freed after an RCU grace period, when no interrupt can
+ * still see it.
  *
  * Locking. vmbus_connection.channel_mutex guards chn_list, every sc_list
  * and the relid map; channelmsg_lock guards the reply waiters.
@@ -260,28 +261,35 @@ static unsigned int hvt_next_perf_node(void)
 	return cpu_to_node(HVT_CONNECT_CPU);
 }
 
+/*
+ * The CPUs of @node that may take device interrupts: its online ones,
+ * the managed-IRQ housekeeping ones among them if there are any.
+ */
+static void hvt_node_irq_cpus(unsigned int node, struct cpumask *ret)
+{
+	const struct cpumask *hk = housekeeping_cpumask(HK_TYPE_MANAGED_IRQ);
+
+	cpumask_and(ret, cpumask_of_node(node), cpu_online_mask);
+	if (cpumask_intersects(ret, hk))
+		cpumask_and(ret, ret, hk);
+}
+
 static u32 hvt_pick_cpu(struct vmbus_channel *channel,
 			const struct vmbus_channel *primary)
 {
 	static struct cpumask avail;	/* channel_mutex */
 	unsigned int ncpu = num_online_cpus(), cpu = HVT_CONNECT_CPU, i, node;
-	const struct cpumask *hk = housekeeping_cpumask(HK_TYPE_MANAGED_IRQ);
 
 	if (!hvt_is_perf(channel))
 		return HVT_CONNECT_CPU;
 	for (i = 1; i <= ncpu + 1; i++) {
 		node = hvt_next_perf_node();
-		cpumask_and(&avail, cpumask_of_node(node), cpu_online_mask);
-		cpumask_and(&avail, &avail, hk);
-		if (cpumask_empty(&avail))
-			cpumask_and(&avail, cpumask_of_node(node), cpu_online_mask);
+		hvt_node_irq_cpus(node, &avail);
 		cpumask_andnot(&avail, &avail, &hvt_perf_dealt);
 		if (cpumask_empty(&avail)) {
 			/* Every CPU of the node went out once: its pool starts over. */
 			cpumask_andnot(&hvt_perf_dealt, &hvt_perf_dealt, cpumask_of_node(node));
-			cpumask_and(&avail, cpumask_of_node(node), cpu_online_mask);
-			if (cpumask_intersects(&avail, hk))
-				cpumask_and(&avail, &avail, hk);
+			hvt_node_irq_cpus(node, &avail);
 		}
 		cpu = cpumask_first(&avail);
 		if (cpu >= nr_cpu_ids)
